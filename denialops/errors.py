@@ -1,0 +1,105 @@
+"""The one error hierarchy of denialops.
+
+Every error the product raises on purpose derives from :class:`DenialopsError`, so the
+CLI and the web layer can turn it into one readable line (and a non-zero exit or an
+HTTP error) instead of a traceback::
+
+    DenialopsError
+    ├── X12Error                    something wrong with an EDI file
+    │   ├── X12SyntaxError          a segment/element that cannot be read
+    │   └── EnvelopeError           ISA/GS/ST control numbers or counts do not match
+    ├── CodeSetError                a code list file that cannot be loaded
+    ├── RulesError                  a classification rules file that is invalid
+    ├── StoreError                  database problems worth telling the user about
+    │   └── ConflictError           a concurrent edit lost the race (optimistic lock)
+    ├── StateTransitionError        a denial case moved along an edge that does not exist
+    └── TemplateError               an appeal template that is broken or incomplete
+
+Messages never carry patient data (names, member ids, dates of birth): only file
+names, positions, control numbers and our own ids.
+"""
+
+from __future__ import annotations
+
+
+class DenialopsError(Exception):
+    """Base class of every error denialops raises on purpose."""
+
+
+class X12Error(DenialopsError):
+    """An X12 file could not be read as it should be.
+
+    Carries where: the file, the 1-based segment number within the file, the segment
+    id, the 1-based element position (0 when the whole segment is at fault) and what
+    was expected there.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        segment_number: int | None = None,
+        segment_id: str | None = None,
+        element: int | None = None,
+        expected: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.segment_number = segment_number
+        self.segment_id = segment_id
+        self.element = element
+        self.expected = expected
+        super().__init__(self.__str__())
+
+    def where(self) -> str:
+        parts: list[str] = []
+        if self.file:
+            parts.append(self.file)
+        if self.segment_number is not None:
+            parts.append(f"segment {self.segment_number}")
+        if self.segment_id:
+            label = self.segment_id
+            if self.element:
+                label += f"{self.element:02d}"
+            parts.append(label)
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.expected:
+            text += f" (expected {self.expected})"
+        where = self.where()
+        return f"{where}: {text}" if where else text
+
+
+class X12SyntaxError(X12Error):
+    """A segment or element that does not follow the X12 syntax or the 835 layout."""
+
+
+class EnvelopeError(X12Error):
+    """Interchange, group or transaction envelope that does not agree with itself."""
+
+
+class CodeSetError(DenialopsError):
+    """A code list (CARC, RARC, ...) that cannot be loaded."""
+
+
+class RulesError(DenialopsError):
+    """A classification rules file that is invalid; names the file and line."""
+
+
+class StoreError(DenialopsError):
+    """A database problem worth telling the user about in plain words."""
+
+
+class ConflictError(StoreError):
+    """Someone else changed the record since it was read (optimistic locking)."""
+
+
+class StateTransitionError(DenialopsError):
+    """A denial case asked to move along an edge the state machine does not have."""
+
+
+class TemplateError(DenialopsError):
+    """An appeal letter template that references unknown fields or is incomplete."""

@@ -1,0 +1,56 @@
+"""Money as :class:`~decimal.Decimal`, never float.
+
+X12 amounts are decimal strings ("1234.5", "-20", ".75"). We keep them as Decimal end to
+end, quantize only for display and storage, and sum with :func:`total` so an empty
+sum is ``Decimal("0")`` rather than the integer 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+
+def parse_amount(text: str) -> Decimal:
+    """Parse an X12 R-type amount; raises ValueError on anything that is not a number."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise ValueError(f"not a decimal amount: {text!r}") from exc
+    if not value.is_finite():
+        raise ValueError(f"not a finite amount: {text!r}")
+    return value
+
+
+def total(values: Iterable[Decimal]) -> Decimal:
+    """Sum amounts; an empty sum is Decimal 0."""
+    return sum(values, ZERO)
+
+
+def to_cents(value: Decimal) -> int:
+    """Whole cents, rounding half up (for storage as integers and exact comparisons)."""
+    return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def from_cents(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(CENT)
+
+
+def fmt(value: Decimal | None) -> str:
+    """Two-decimal string, the form JSON outputs use ("1234.50")."""
+    if value is None:
+        value = ZERO
+    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def x12_amount(value: Decimal) -> str:
+    """Shortest faithful X12 rendering: no exponent, no trailing zeros after the point."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("", "-", "-0"):
+        text = "0"
+    return text
