@@ -198,7 +198,7 @@ class Claim:
     quantities: list[tuple[str, Decimal]] = field(default_factory=list)  # QTY
     lines: list[ServiceLine] = field(default_factory=list)
     extra_segments: list[list[str]] = field(default_factory=list)
-    segment_number: int = 0  # CLP's 1-based segment number within its file
+    segment_number: int = field(default=0, compare=False)  # CLP's segment number in file
 
     def ref(self, qualifier: str) -> str:
         return next((v for q, v in self.refs if q == qualifier), "")
@@ -277,9 +277,12 @@ class Remittance:
     header_summaries: list[tuple[str, list[list[str]]]] = field(default_factory=list)
     """Per LX header: (LX01, [TS3/TS2 segments verbatim])."""
     extra_segments: list[list[str]] = field(default_factory=list)
-    source_file: str = ""
-    segment_number: int = 0  # ST's 1-based segment number within its file
+    source_file: str = field(default="", compare=False)
+    segment_number: int = field(default=0, compare=False)  # ST's 1-based number in its file
     segment_count: int = 0  # SE01 as received
+    byte_offset: int = field(default=0, compare=False)  # where ST starts in its file
+    raw: bytes = field(default=b"", compare=False, repr=False)
+    """The transaction set (ST..SE) exactly as received, for lossless storage."""
 
     @property
     def payer_id(self) -> str:
