@@ -15,7 +15,15 @@ CENT = Decimal("0.01")
 
 
 def parse_amount(text: str) -> Decimal:
-    """Parse an X12 R-type amount; raises ValueError on anything that is not a number."""
+    """Parse an X12 R-type amount; raises ValueError on anything that is not a number.
+
+    X12 allows only digits, one optional decimal point and a leading minus sign: no
+    exponent, plus sign, spaces or digit separators (which Decimal alone would accept).
+    """
+    if not text[1:].replace(".", "", 1).isdigit() and not text.replace(".", "", 1).isdigit():
+        raise ValueError(f"not a decimal amount: {text!r}")
+    if text[0] not in "-.0123456789":
+        raise ValueError(f"not a decimal amount: {text!r}")
     try:
         value = Decimal(text)
     except InvalidOperation as exc:
