@@ -45,13 +45,20 @@ def test_empty_total_is_decimal_zero() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(Decimal("0"), "0.00"), (Decimal("12.5"), "12.50"), (Decimal("-3.005"), "-3.01"), (None, "0.00")],
+    [
+        (Decimal("0"), "0.00"),
+        (Decimal("12.5"), "12.50"),
+        (Decimal("-3.005"), "-3.01"),
+        (None, "0.00"),
+    ],
 )
 def test_fmt(value: Decimal | None, expected: str) -> None:
     assert fmt(value) == expected
 
 
-@pytest.mark.parametrize("text", ["", "abc", "1,000", "NaN", "Infinity", "1e5", "+5", " 5", "1_000", "-", "1.2.3", "5-"])
+@pytest.mark.parametrize(
+    "text", ["", "abc", "1,000", "NaN", "Infinity", "1e5", "+5", " 5", "1_000", "-", "1.2.3", "5-"]
+)
 def test_parse_rejects_non_amounts(text: str) -> None:
     with pytest.raises(ValueError):
         parse_amount(text)
