@@ -1,0 +1,473 @@
+"""ISA/GS/ST grouping and the envelope control checks.
+
+Walks the segments of :class:`~denialops.x12.segments.SegmentReader`, feeds those of
+each ST..SE to a transaction parser as they stream by, and hands out the parser's record
+when the set's own envelope is right (ST02 = SE02, SE01 = segments from ST to SE), or a
+:class:`RejectedTransaction` for what cannot be read.
+
+Streaming decides what a bad trailer can reject: by the time a GE or IEA arrives, the
+transaction sets before it have been handed out, and each of them has already been
+checked by its own SE. So a GE/IEA whose control number or count is wrong, or that is
+missing, is reported as a rejection of its own (naming the group or interchange) rather
+than by withdrawing sets already read. A broken ISA rejects the whole interchange: the
+reader cannot even split it without delimiters and skips to the next ``ISA``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, Protocol, TypeVar
+
+from denialops.errors import EnvelopeError, X12Error, X12SyntaxError
+from denialops.x12.remittance import Envelope
+from denialops.x12.segments import BAD_SEGMENT, Delimiters, Segment, SegmentReader
+
+_CONTROL_IDS = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", BAD_SEGMENT})
+
+
+@dataclass(slots=True)
+class RejectedTransaction:
+    """A transaction set (or an interchange/group trailer) that could not be read.
+
+    ``segment_number`` and ``byte_offset`` say where it starts in the file, ``raw`` holds
+    its bytes as received (for quarantine) and ``error`` says what is wrong and where.
+    """
+
+    file: str
+    segment_number: int
+    byte_offset: int
+    st_control: str
+    error: X12Error
+    raw: bytes
+
+
+SegmentHandler = Callable[[list[str], int], None]
+"""Takes one segment's elements and its 1-based segment number in the file."""
+
+T_co = TypeVar("T_co", covariant=True)
+
+
+class TransactionParser(Protocol[T_co]):
+    """What the envelope feeds the segments between ST and SE into, as they stream by.
+
+    Parsing while reading (rather than collecting a set's segments first) keeps only
+    the records being built alive, which is both leaner and much faster in CPython.
+    Handlers raise an :class:`~denialops.errors.X12Error` on bad content; the set is
+    then rejected whole and reading resumes at the next ST.
+    """
+
+    def handlers(self) -> dict[str, SegmentHandler]:
+        """Handlers by segment id."""
+        ...
+
+    def other(self, elements: list[str], number: int) -> None:
+        """Handler for ids without one of their own."""
+        ...
+
+    def finish(self, trailer: list[str], number: int, raw: bytes) -> T_co:
+        """Called at a correct SE with the set's raw bytes; returns the record."""
+        ...
+
+
+ParserFactory = Callable[[Envelope, Delimiters, list[str], int, int], TransactionParser[T_co]]
+"""Starts a parser for one set: (envelope, delimiters, ST elements, number, offset)."""
+
+
+def _pad(elements: list[str], size: int) -> list[str]:
+    return elements + [""] * (size - len(elements)) if len(elements) < size else elements
+
+
+class _Interchange:
+    """What the envelope checks need to remember about the open ISA and GS."""
+
+    __slots__ = ("control", "groups", "number", "gs_control", "gs_number", "sets", "template")
+
+    def __init__(self, isa: list[str], number: int) -> None:
+        isa = _pad(isa, 17)
+        self.control = isa[13]
+        self.number = number
+        self.groups = 0
+        self.gs_control: str | None = None  # None: no group open
+        self.gs_number = 0
+        self.sets = 0
+        self.template = Envelope(
+            isa_control=isa[13],
+            sender_qualifier=isa[5],
+            sender_id=isa[6].rstrip(),
+            receiver_qualifier=isa[7],
+            receiver_id=isa[8].rstrip(),
+            interchange_date=isa[9],
+            interchange_time=isa[10],
+            usage=isa[15],
+        )
+
+    def open_group(self, gs: list[str], number: int) -> None:
+        gs = _pad(gs, 9)
+        self.groups += 1
+        self.gs_control = gs[6]
+        self.gs_number = number
+        self.sets = 0
+        base = self.template
+        self.template = Envelope(
+            isa_control=base.isa_control,
+            sender_qualifier=base.sender_qualifier,
+            sender_id=base.sender_id,
+            receiver_qualifier=base.receiver_qualifier,
+            receiver_id=base.receiver_id,
+            interchange_date=base.interchange_date,
+            interchange_time=base.interchange_time,
+            usage=base.usage,
+            functional_id=gs[1],
+            gs_sender=gs[2],
+            gs_receiver=gs[3],
+            gs_date=gs[4],
+            gs_time=gs[5],
+            gs_control=gs[6],
+            version=gs[8],
+        )
+
+    def envelope_for(self, st: list[str]) -> Envelope:
+        base = self.template
+        st = _pad(st, 4)
+        return Envelope(
+            isa_control=base.isa_control,
+            sender_qualifier=base.sender_qualifier,
+            sender_id=base.sender_id,
+            receiver_qualifier=base.receiver_qualifier,
+            receiver_id=base.receiver_id,
+            interchange_date=base.interchange_date,
+            interchange_time=base.interchange_time,
+            usage=base.usage,
+            functional_id=base.functional_id,
+            gs_sender=base.gs_sender,
+            gs_receiver=base.gs_receiver,
+            gs_date=base.gs_date,
+            gs_time=base.gs_time,
+            gs_control=base.gs_control,
+            version=base.version,
+            st_control=st[2],
+            implementation=st[3],
+        )
+
+
+def _count(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def read_transaction_sets(
+    stream: BinaryIO,
+    start: ParserFactory[T_co],
+    *,
+    name: str,
+    chunk_size: int = 1 << 20,
+) -> Iterator[T_co | RejectedTransaction]:
+    """Stream a file's transaction sets through parsers made by ``start``, checking envelopes.
+
+    Yields what each parser's ``finish`` returns for a set whose envelope is right and
+    whose content parsed, and a :class:`RejectedTransaction` for everything else. Never
+    raises for bad content: every problem carries an :class:`EnvelopeError` or
+    :class:`X12SyntaxError` that names the file, segment number, segment id, element
+    and what was expected.
+    """
+    reader = SegmentReader(stream, chunk_size=chunk_size)
+    control_ids = _CONTROL_IDS
+    isa: _Interchange | None = None
+    in_set = False  # inside ST..SE
+    parser: TransactionParser[T_co] | None = None
+    get: Callable[[str], SegmentHandler | None] = dict[str, SegmentHandler]().get
+    other: SegmentHandler = _ignore
+    failed: X12Error | None = None  # the first content error of the open set
+    count = 0  # segments of the open set so far, ST included
+    st_elements: list[str] = []
+    st_number = st_offset = 0
+    element = "*"
+    last: Segment | None = None
+    seen_any = False
+
+    def error(message: str, seg: Segment, sid: str, position: int, expected: str) -> EnvelopeError:
+        return EnvelopeError(
+            message,
+            file=name,
+            segment_number=seg[1],
+            segment_id=sid,
+            element=position,
+            expected=expected,
+        )
+
+    def reject_segment(seg: Segment, exc: X12Error) -> RejectedTransaction:
+        current = reader.delimiters.element if reader.delimiters is not None else "*"
+        raw = reader.take(seg[2], seg[2] + len(current.join(seg[0])) + 1)
+        return RejectedTransaction(name, seg[1], seg[2], "", exc, raw)
+
+    def unfinished(at: Segment | None, why: str) -> RejectedTransaction:
+        """Reject the open set, which ``at`` (or the end of the file) interrupted."""
+        control = _pad(st_elements, 3)[2]
+        number = at[1] if at is not None else st_number + count
+        exc = EnvelopeError(
+            f"transaction set {control!r} starting at segment {st_number} has no SE {why}",
+            file=name,
+            segment_number=number,
+            segment_id="SE",
+            element=0,
+            expected=f"SE closing transaction set {control!r}",
+        )
+        end = at[2] if at is not None else st_offset + (1 << 62)
+        raw = reader.take(st_offset, end).rstrip(b"\r\n \t")
+        reader.release()
+        return RejectedTransaction(name, st_number, st_offset, control, exc, raw)
+
+    for elements, number, offset in reader:
+        sid = elements[0]
+        if in_set and sid not in control_ids:
+            count += 1
+            if failed is None:
+                try:
+                    handler = get(sid)
+                    if handler is None:
+                        other(elements, number)
+                    else:
+                        handler(elements, number)
+                except X12Error as exc:
+                    if exc.file is None:
+                        exc.file = name
+                    failed = exc
+            continue
+        seen_any = True
+        seg = (elements, number, offset)
+        last = seg
+        if in_set and sid != "SE":
+            yield unfinished(seg, f"before this {sid if sid != BAD_SEGMENT else 'text'}")
+            in_set = False
+
+        if sid == "ST":
+            delimiters = reader.delimiters
+            assert delimiters is not None
+            st_elements, st_number, st_offset = elements, number, offset
+            element = delimiters.element
+            count = 1
+            failed = None
+            reader.keep(offset)
+            if isa is not None and isa.gs_control is not None:
+                isa.sets += 1
+                envelope = isa.envelope_for(elements)
+            else:
+                envelope = Envelope()
+                failed = error(
+                    "transaction set outside a functional group", seg, "ST", 0, "GS before ST"
+                )
+            in_set = True
+            parser = None
+            if failed is None:
+                try:
+                    parser = start(envelope, delimiters, elements, number, offset)
+                    get = parser.handlers().get
+                    other = parser.other
+                except X12Error as exc:
+                    exc.file = exc.file or name
+                    failed = exc
+        elif sid == "SE":
+            if not in_set:
+                yield reject_segment(
+                    seg, error("SE without a matching ST", seg, "SE", 0, "ST before SE")
+                )
+                continue
+            count += 1
+            raw = reader.take(st_offset, offset + len(element.join(elements)) + 1)
+            reader.release()
+            control = _pad(st_elements, 3)[2]
+            failed = failed or _check_trailer(elements, seg, st_elements, st_number, count, name)
+            finished = parser
+            in_set = False
+            parser = None
+            if failed is None and finished is not None:
+                try:
+                    record = finished.finish(elements, number, raw)
+                except X12Error as exc:
+                    exc.file = exc.file or name
+                    failed = exc
+                else:
+                    yield record
+                    continue
+            assert failed is not None  # no parser only when starting one failed
+            yield RejectedTransaction(name, st_number, st_offset, control, failed, raw)
+        elif sid == "GS":
+            if isa is None:
+                yield reject_segment(
+                    seg, error("GS outside an interchange", seg, "GS", 0, "ISA before GS")
+                )
+                continue
+            if isa.gs_control is not None:
+                yield reject_segment(
+                    seg,
+                    error(
+                        f"functional group {isa.gs_control!r} has no GE before the next GS",
+                        seg,
+                        "GE",
+                        0,
+                        f"GE closing group {isa.gs_control!r}",
+                    ),
+                )
+            isa.open_group(elements, number)
+        elif sid == "GE":
+            if isa is None or isa.gs_control is None:
+                yield reject_segment(
+                    seg, error("GE without a matching GS", seg, "GE", 0, "GS before GE")
+                )
+                continue
+            ge = _pad(elements, 3)
+            if ge[2] != isa.gs_control:
+                yield reject_segment(
+                    seg,
+                    error(
+                        f"GE02 control number {ge[2]!r} does not match GS06",
+                        seg,
+                        "GE",
+                        2,
+                        f"{isa.gs_control!r} (GS06 of segment {isa.gs_number})",
+                    ),
+                )
+            elif _count(ge[1]) != isa.sets:
+                yield reject_segment(
+                    seg,
+                    error(
+                        f"GE01 transaction set count {ge[1]!r} is wrong",
+                        seg,
+                        "GE",
+                        1,
+                        f"{isa.sets} (ST sets in group {isa.gs_control!r})",
+                    ),
+                )
+            isa.gs_control = None
+        elif sid == "IEA":
+            if isa is None:
+                continue  # unreachable: the reader only yields IEA inside an interchange
+            if isa.gs_control is not None:
+                yield reject_segment(
+                    seg,
+                    error(
+                        f"functional group {isa.gs_control!r} has no GE before IEA",
+                        seg,
+                        "GE",
+                        0,
+                        f"GE closing group {isa.gs_control!r}",
+                    ),
+                )
+            iea = _pad(elements, 3)
+            if iea[2] != isa.control:
+                yield reject_segment(
+                    seg,
+                    error(
+                        f"IEA02 control number {iea[2]!r} does not match ISA13",
+                        seg,
+                        "IEA",
+                        2,
+                        f"{isa.control!r} (ISA13 of segment {isa.number})",
+                    ),
+                )
+            elif _count(iea[1]) != isa.groups:
+                yield reject_segment(
+                    seg,
+                    error(
+                        f"IEA01 functional group count {iea[1]!r} is wrong",
+                        seg,
+                        "IEA",
+                        1,
+                        f"{isa.groups} (GS groups in interchange {isa.control!r})",
+                    ),
+                )
+            isa = None
+        elif sid == "ISA":
+            if isa is not None:
+                yield reject_segment(
+                    seg,
+                    error(
+                        f"interchange {isa.control!r} has no IEA before the next ISA",
+                        seg,
+                        "IEA",
+                        0,
+                        f"IEA closing interchange {isa.control!r}",
+                    ),
+                )
+            isa = _Interchange(elements, number)
+        elif sid == BAD_SEGMENT:
+            _, message, expected, text = _pad(elements, 4)
+            bad: X12Error = X12SyntaxError(
+                message,
+                file=name,
+                segment_number=number,
+                segment_id="ISA",
+                element=0,
+                expected=expected or None,
+            )
+            yield RejectedTransaction(name, number, offset, "", bad, text.encode("latin-1"))
+            isa = None
+        else:
+            yield reject_segment(
+                seg,
+                error(
+                    f"segment {sid[:3]!r} outside a transaction set",
+                    seg,
+                    sid[:3],
+                    0,
+                    "ST, GS, GE or IEA",
+                ),
+            )
+
+    if in_set:
+        yield unfinished(None, "before the end of the file")
+    elif isa is not None and last is not None:
+        what = "group" if isa.gs_control is not None else "interchange"
+        control = isa.gs_control if isa.gs_control is not None else isa.control
+        trailer = "GE" if isa.gs_control is not None else "IEA"
+        ended: X12Error = EnvelopeError(
+            f"file ends inside {what} {control!r}",
+            file=name,
+            segment_number=last[1] + 1,
+            segment_id=trailer,
+            element=0,
+            expected=f"{trailer} closing {what} {control!r}",
+        )
+        end = last[2] + len(element.join(last[0])) + 1
+        yield RejectedTransaction(name, last[1] + 1, end, "", ended, b"")
+    elif not seen_any:
+        empty: X12Error = X12SyntaxError(
+            "empty file",
+            file=name,
+            segment_number=1,
+            segment_id="ISA",
+            element=0,
+            expected="an ISA segment",
+        )
+        yield RejectedTransaction(name, 1, 0, "", empty, b"")
+
+
+def _ignore(elements: list[str], number: int) -> None:
+    """Placeholder handler outside any transaction set (never called)."""
+
+
+def _check_trailer(
+    se: list[str], seg: Segment, st: list[str], st_number: int, count: int, name: str
+) -> X12Error | None:
+    """Check an SE against its ST: control number and segment count."""
+    se = _pad(se, 3)
+    st = _pad(st, 3)
+    if se[2] != st[2]:
+        return EnvelopeError(
+            f"SE02 control number {se[2]!r} does not match ST02",
+            file=name,
+            segment_number=seg[1],
+            segment_id="SE",
+            element=2,
+            expected=f"{st[2]!r} (ST02 of segment {st_number})",
+        )
+    if _count(se[1]) != count:
+        return EnvelopeError(
+            f"SE01 segment count {se[1]!r} is wrong",
+            file=name,
+            segment_number=seg[1],
+            segment_id="SE",
+            element=1,
+            expected=f"{count} (segments from ST to SE)",
+        )
+    return None

@@ -1,0 +1,367 @@
+"""Delimiters and the streaming segment reader.
+
+X12 says nothing about line breaks and lets every interchange pick its own delimiters,
+so the reader takes them from each ISA (element separator = byte 4, repetition = ISA11,
+component = ISA16, segment terminator = the byte after ISA16) and tolerates CR, LF or
+CRLF after terminators. It reads the source in chunks, decodes each chunk once as
+latin-1 (one byte = one character, so character offsets ARE byte offsets and nothing is
+lost whatever the encoding), splits with ``str.split`` and yields one element list per
+segment. Only the text of the transaction set being read is retained (see
+:meth:`SegmentReader.keep`), so memory stays flat whatever the file size.
+
+Speed matters here: the common case (the same terminator + line break after every
+segment, or none) is one ``split`` per chunk and one ``split`` per segment; anything
+irregular falls back to a slower path that strips line breaks segment by segment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from denialops.errors import X12SyntaxError
+
+ISA_LENGTH = 106
+"""An ISA is fixed width: 105 characters plus its segment terminator."""
+
+# Where the element separator must sit in a fixed-width ISA (after ISA, ISA01 .. ISA15).
+_ISA_SEPARATORS = (3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103)
+
+BAD_SEGMENT = "\x00BAD"
+"""Pseudo segment id the reader yields for text it cannot read as X12.
+
+Its elements are ``[BAD_SEGMENT, message, expected, text_prefix]``; the envelope layer
+turns it into a rejected transaction. Never a real segment id (X12 ids are A-Z0-9).
+"""
+
+MAX_SEGMENT = 1 << 20
+"""Longer than any real segment: text without a terminator this long is rejected."""
+
+RAW_PREVIEW = 4096
+"""How much of unreadable text a rejection keeps (the rest is skipped, not held)."""
+
+Segment = tuple[list[str], int, int]
+"""(elements, 1-based segment number in the file, byte offset of the segment)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delimiters:
+    """The four separators of one interchange, as read from its ISA."""
+
+    element: str
+    component: str
+    repetition: str
+    segment: str
+
+
+def detect_delimiters(isa: bytes) -> Delimiters:
+    """Read the delimiters from the first 106 bytes of an ISA segment.
+
+    Raises :class:`X12SyntaxError` when the text is not a fixed-width ISA or the
+    delimiters collide with each other or with data characters.
+    """
+    text = isa[:ISA_LENGTH].decode("latin-1")
+    if len(text) < ISA_LENGTH or not text.startswith("ISA"):
+        raise X12SyntaxError(
+            "not an ISA segment",
+            segment_id="ISA",
+            expected="a 106-character ISA segment",
+        )
+    element = text[3]
+    for index in _ISA_SEPARATORS:
+        if text[index] != element:
+            raise X12SyntaxError(
+                "ISA fields are not fixed width",
+                segment_id="ISA",
+                element=_ISA_SEPARATORS.index(index) + 1,
+                expected=f"the element separator {element!r} at character {index + 1}",
+            )
+    found = Delimiters(element=element, component=text[104], repetition=text[82], segment=text[105])
+    _check_delimiters(found)
+    return found
+
+
+def _check_delimiters(found: Delimiters) -> None:
+    chars = (found.element, found.component, found.repetition, found.segment)
+    for position, char in ((0, found.element), (16, found.component), (11, found.repetition)):
+        if char.isalnum() or char.isspace():
+            raise X12SyntaxError(
+                f"delimiter {char!r} is a letter, digit or space",
+                segment_id="ISA",
+                element=position,
+                expected="a punctuation character",
+            )
+    if found.segment.isalnum() or found.segment == " ":
+        raise X12SyntaxError(
+            f"segment terminator {found.segment!r} is a letter, digit or space",
+            segment_id="ISA",
+            element=16,
+            expected="a punctuation or line-break character after ISA16",
+        )
+    if len(set(chars)) != 4:
+        # ISA11 "U" (the 004010 standards id) is excluded above as a letter; here the
+        # four delimiters simply collide.
+        raise X12SyntaxError(
+            "element, component, repetition and segment delimiters are not distinct",
+            segment_id="ISA",
+            element=16,
+            expected="four different delimiter characters",
+        )
+
+
+def _line_break_after(text: str, index: int, terminator: str) -> str:
+    """The separator actually used between segments: terminator plus any line break."""
+    follow = text[index : index + 2]
+    if follow.startswith("\r\n"):
+        return terminator + "\r\n"
+    if follow[:1] in ("\n", "\r") and follow[:1] != terminator:
+        return terminator + follow[:1]
+    return terminator
+
+
+# Segment ids the fast path yields without a second look. Anything else (ISA, IEA, an
+# unknown id, garbage, an empty segment) takes the careful path, which still yields it.
+_COMMON_IDS = frozenset(
+    "GS GE ST SE BPR TRN CUR REF DTM N1 N2 N3 N4 PER RDM LX TS3 TS2 CLP CAS NM1 MIA MOA"
+    " AMT QTY SVC LQ PLB".split()
+)
+_LINE_BREAKS = "\r\n"
+
+
+class SegmentReader:
+    """Iterate the segments of an X12 byte stream, chunk by chunk.
+
+    Yields ``(elements, segment_number, byte_offset)``; :attr:`delimiters` holds the
+    delimiters of the interchange the last yielded segment belongs to. Text that is not
+    X12 (garbage, a broken ISA) is yielded as one :data:`BAD_SEGMENT` pseudo segment
+    and the reader resynchronises on the next ``ISA``.
+
+    A consumer that needs a transaction set's bytes calls :meth:`keep` with the offset
+    of its first segment and :meth:`take` once it has seen the last one; only the text
+    from the kept offset on is held.
+    """
+
+    def __init__(self, stream: BinaryIO, *, chunk_size: int = 1 << 20) -> None:
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be positive")
+        self._stream = stream
+        self._chunk_size = chunk_size
+        self.delimiters: Delimiters | None = None
+        self._parts: list[str] = []  # decoded chunks still needed
+        self._parts_pos = 0  # absolute offset of _parts[0]
+        self._keep_from: int | None = None
+        self._eof = False
+        self._synced: tuple[str, int, str] | None = None
+
+    # -- raw text retention ----------------------------------------------------------
+    def keep(self, offset: int) -> None:
+        """Retain the text from ``offset`` on (until :meth:`release`)."""
+        self._keep_from = offset
+
+    def release(self) -> None:
+        """Stop retaining text: a transaction set has been taken."""
+        self._keep_from = None
+
+    def take(self, start: int, end: int) -> bytes:
+        """The file's bytes ``[start, end)``; ``start`` must not be before the kept offset."""
+        first = start - self._parts_pos
+        if first < 0:
+            raise ValueError("text before the kept offset is no longer held")
+        parts = self._parts
+        size = end - start
+        if len(parts) == 1 or first + size <= len(parts[0]):
+            return parts[0][first : first + size].encode("latin-1")
+        # Spans chunks: join only the pieces that overlap, never whole chunks.
+        pieces: list[str] = []
+        for part in parts:
+            if first < len(part):
+                pieces.append(part[first : first + size])
+                size -= len(pieces[-1])
+                if size <= 0:
+                    break
+            first = max(first - len(part), 0)
+        return "".join(pieces).encode("latin-1")
+
+    def _read(self) -> str:
+        """Read and decode the next chunk ("" at end of file), remembering it."""
+        if self._eof:
+            return ""
+        data = self._stream.read(self._chunk_size)
+        if not data:
+            self._eof = True
+            return ""
+        text = data.decode("latin-1")
+        self._parts.append(text)
+        return text
+
+    def _forget_before(self, offset: int) -> None:
+        """Drop decoded chunks that end before ``offset`` and before the kept offset."""
+        keep = self._keep_from
+        floor = offset if keep is None or keep > offset else keep
+        parts = self._parts
+        while len(parts) > 1 and self._parts_pos + len(parts[0]) <= floor:
+            self._parts_pos += len(parts.pop(0))
+
+    # -- between interchanges --------------------------------------------------------
+    def _sync(
+        self, buf: str, buf_pos: int, number: int, skip: str = " \t\r\n"
+    ) -> Iterator[Segment]:
+        """Find the next ISA and yield it (after a BAD pseudo segment for what precedes it).
+
+        When an interchange starts, :attr:`_synced` is set to ``(rest, rest_pos,
+        separator)``: the text after the ISA and the separator between its segments.
+        """
+        self._synced = None
+        bad_start = -1
+        bad_message = bad_expected = bad_text = ""
+        while True:
+            stripped = buf.lstrip(skip)
+            buf_pos += len(buf) - len(stripped)
+            buf = stripped
+            if len(buf) < ISA_LENGTH + 2 and not self._eof:
+                buf += self._read()
+                continue
+            if buf.startswith("ISA"):
+                try:
+                    delims = detect_delimiters(buf[:ISA_LENGTH].encode("latin-1"))
+                except X12SyntaxError as exc:
+                    if bad_start < 0:
+                        bad_start, bad_text = buf_pos, buf[:RAW_PREVIEW]
+                        bad_message, bad_expected = exc.message, exc.expected or ""
+                    buf, buf_pos = buf[3:], buf_pos + 3
+                    continue
+                if bad_start >= 0:
+                    number += 1
+                    text = bad_text[: buf_pos - bad_start]
+                    yield [BAD_SEGMENT, bad_message, bad_expected, text], number, bad_start
+                    bad_start = -1
+                sep = _line_break_after(buf, ISA_LENGTH, delims.segment)
+                number += 1
+                self.delimiters = delims
+                yield buf[: ISA_LENGTH - 1].split(delims.element), number, buf_pos
+                rest = len(sep) + ISA_LENGTH - 1
+                self._synced = (buf[rest:], buf_pos + rest, sep)
+                return
+            if not buf:
+                if bad_start >= 0:
+                    number += 1
+                    yield [BAD_SEGMENT, bad_message, bad_expected, bad_text], number, bad_start
+                return
+            if bad_start < 0:
+                bad_start, bad_text = buf_pos, buf[:RAW_PREVIEW]
+                bad_message, bad_expected = "text that is not an X12 interchange", "an ISA segment"
+            found = buf.find("ISA", 1)
+            if found < 0:  # skip all but a possible "IS" cut at the chunk end
+                cut = max(len(buf) - 2, 1)
+                buf, buf_pos = buf[cut:], buf_pos + cut
+                self._forget_before(buf_pos)
+                more = self._read()
+                if not more:
+                    buf, buf_pos = "", buf_pos + len(buf)
+                buf += more
+            else:
+                buf, buf_pos = buf[found:], buf_pos + found
+
+    # -- iteration -------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Segment]:
+        number = 0
+        buf = ""  # text not yet split, starting at absolute offset buf_pos
+        buf_pos = 0
+        while True:
+            # Blank lines and stray terminators of the interchange just closed are skipped.
+            skip = " \t\r\n" + (self.delimiters.segment if self.delimiters else "")
+            for item in self._sync(buf, buf_pos, number, skip):
+                number = item[1]
+                yield item
+            if self._synced is None or self.delimiters is None:
+                return
+            buf, buf_pos, sep = self._synced
+            delims = self.delimiters
+            element = delims.element
+            terminator = delims.segment
+            seplen = len(sep)
+            breaks_per_sep = sum(sep.count(c) for c in _LINE_BREAKS)
+            common = _COMMON_IDS
+            resync = False
+            while not resync:
+                if terminator not in buf:
+                    if len(buf) > MAX_SEGMENT:
+                        # No terminator in sight: not X12. Reject it and look for an ISA
+                        # rather than hold an unbounded "segment" in memory.
+                        number += 1
+                        message = f"no segment terminator {terminator!r} in {len(buf):,} bytes"
+                        bad = [BAD_SEGMENT, message, "segments ending in the ISA terminator"]
+                        yield [*bad, buf[:RAW_PREVIEW]], number, buf_pos
+                        buf, buf_pos = "", buf_pos + len(buf)
+                        self.delimiters = None
+                        break
+                    more = self._read()
+                    if more:
+                        buf += more
+                        self._forget_before(buf_pos)
+                        continue
+                    tail = buf.strip(_LINE_BREAKS)  # a last segment without terminator
+                    if tail:
+                        number += 1
+                        lead = len(buf) - len(buf.lstrip(_LINE_BREAKS))
+                        yield tail.split(element), number, buf_pos + lead
+                    return
+                whole = buf
+                sep_count = whole.count(sep)
+                regular = whole.count("\n") + whole.count("\r") == breaks_per_sep * sep_count and (
+                    seplen == 1 or whole.count(terminator) == sep_count
+                )
+                if regular:
+                    pieces = whole.split(sep)
+                    step = seplen
+                else:
+                    pieces = whole.split(terminator)
+                    step = 1
+                buf = pieces.pop()
+                pos = buf_pos
+                for piece in pieces:
+                    start = pos
+                    pos += len(piece) + step
+                    if regular:
+                        elements = piece.split(element)
+                        if elements[0] in common:
+                            number += 1
+                            yield elements, number, start
+                            continue
+                        text = piece
+                    else:
+                        text = piece.strip(_LINE_BREAKS)
+                        if not text:
+                            continue
+                        start += len(piece) - len(piece.lstrip(_LINE_BREAKS))
+                        elements = text.split(element)
+                        if elements[0] in common:
+                            number += 1
+                            yield elements, number, start
+                            continue
+                    # The careful path: empty, IEA, a new ISA, or an id we do not know.
+                    if not text:
+                        continue
+                    sid = elements[0]
+                    if text.startswith("ISA") and (len(sid) > 3 or sid == "ISA"):
+                        # A new interchange without IEA, maybe with other delimiters.
+                        buf, buf_pos = whole[start - buf_pos :], start
+                        resync = True
+                        break
+                    number += 1
+                    yield elements, number, start
+                    if sid == "IEA":
+                        buf, buf_pos = whole[pos - buf_pos :], pos
+                        resync = True
+                        break
+                else:
+                    if not regular:  # line breaks after the last terminator
+                        stripped = buf.lstrip(_LINE_BREAKS)
+                        pos += len(buf) - len(stripped)
+                        buf = stripped
+                    buf_pos = pos
+                    self._forget_before(buf_pos)
+                    # Free this chunk's text and pieces before the next chunk is read,
+                    # so that at most one chunk's worth is alive at any time.
+                    del whole, pieces
