@@ -1,9 +1,135 @@
-"""Commands: ingest (not yet built)."""
+"""Commands: ingest (X12 835 files, folders and zip archives into the database)."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from denialops.commands.common import DbOption, JsonOption, fail, print_json, user_errors
+
+if TYPE_CHECKING:
+    from denialops.store.ingest import IngestSummary
+
+PathsArgument = Annotated[
+    list[Path],
+    typer.Argument(
+        help="835 files, folders (searched recursively for .835/.edi/.txt/.x12 files and "
+        "files starting with ISA) and zip archives.",
+        show_default=False,
+    ),
+]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress bar and no table; errors only.")
+]
+
+
+@contextmanager
+def _progress_bar(total_bytes: int, enabled: bool) -> Iterator[Callable[[int], None] | None]:
+    """A bytes-read progress bar on stderr, or nothing when off or stderr is not a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("ingesting", total=total_bytes)
+        yield lambda advance: progress.advance(task, advance)
+
+
+def _print_table(summary: IngestSummary) -> None:
+    data = summary.to_json()
+    rows = [
+        ("files ingested", str(data["files"])),
+        ("files already ingested", str(data["files_skipped"])),
+        ("transaction sets stored", str(data["transactions"])),
+        ("duplicate payments skipped", str(data["duplicates_skipped"])),
+        ("claims", str(data["claims"])),
+        ("service lines", str(data["service_lines"])),
+        ("adjustments", str(data["adjustments"])),
+        ("reversals linked", str(data["reversals"])),
+        ("total charge", data["total_charge"]),
+        ("total paid (claims)", data["total_paid"]),
+        ("payments (BPR)", data["bpr_total"]),
+        ("provider adjustments (PLB)", data["plb_total"]),
+        ("unbalanced items", str(len(data["unbalanced"]))),
+        ("quarantined", str(len(data["quarantined"]))),
+    ]
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        typer.echo(f"{label:<{width}}  {value:>14}")
+    for skipped in summary.skipped_files:
+        typer.echo(f"skipped {skipped['file']}: {skipped['reason']}")
+    for item in summary.unbalanced[:20]:
+        typer.echo(
+            f"unbalanced {item['level']} in {item['file']} ST {item['st_control']}: "
+            f"{item['message']}"
+        )
+    if len(summary.unbalanced) > 20:
+        typer.echo(f"... and {len(summary.unbalanced) - 20} more unbalanced items (see --json)")
+
+
+def ingest(
+    paths: PathsArgument,
+    db: DbOption = None,
+    json_output: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Store 835 remittances: each transaction set atomically, duplicates skipped.
+
+    Unreadable transaction sets are quarantined and listed on stderr (exit code 1).
+    """
+    from denialops.store.db import make_engine
+    from denialops.store.files import discover
+    from denialops.store.ingest import ingest_sources
+    from denialops.store.migrate import upgrade
+
+    with user_errors():
+        try:
+            sources = discover(paths)
+        except FileNotFoundError as exc:
+            raise fail(str(exc)) from None
+        engine = make_engine(db)
+        try:
+            upgrade(engine)
+            total_bytes = sum(source.size for source in sources)
+            with _progress_bar(total_bytes, enabled=not quiet) as advance:
+                summary = ingest_sources(engine, sources, progress=advance)
+        finally:
+            engine.dispose()
+    if json_output:
+        print_json(summary.to_json())
+    elif not quiet:
+        _print_table(summary)
+    if summary.quarantined:
+        for item in summary.quarantined:
+            typer.secho(
+                f"quarantined: {item['file']} segment {item['segment_number']}: {item['reason']}",
+                fg=typer.colors.YELLOW,
+                err=True,
+            )
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the application."""
+    app.command("ingest")(ingest)

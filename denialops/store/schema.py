@@ -56,6 +56,9 @@ class SourceFile(Base):
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     transactions: Mapped[int] = mapped_column(Integer, default=0)
     quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Set when every transaction set of the file is stored or quarantined; a file row
+    without it was interrupted (e.g. killed) and is resumed by the next ingest."""
 
 
 class Remittance(Base):

@@ -1,0 +1,1 @@
+"""Alembic migrations of the denialops schema, shipped inside the package."""
