@@ -1,9 +1,550 @@
-"""Commands: work (not yet built)."""
+"""Commands: queue, case (show/move/assign/note/attach/due/outcome), appeal (letter/packet).
+
+A thin shell over :mod:`denialops.work`: parse options, open the database, call the
+library, print. Whoever runs a command is ``--user`` (default ``$DENIALOPS_USER``, else
+the login name); that name goes into the audit trail.
+"""
 
 from __future__ import annotations
 
+import csv
+import getpass
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from denialops.commands.common import DbOption, JsonOption, fail, print_json, user_errors
+from denialops.money import fmt
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from denialops.work.cases import Case
+
+
+def _who(user: str | None) -> str:
+    """--user, else $DENIALOPS_USER (typer reads it), else the OS login name."""
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+UserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--user",
+        envvar="DENIALOPS_USER",
+        help="Who is acting (recorded in the audit trail). Default: $DENIALOPS_USER, "
+        "else your login name.",
+        show_default=False,
+    ),
+]
+VersionOption = Annotated[
+    int | None,
+    typer.Option(
+        "--expect-version",
+        help="The case version you read; the change is refused if someone changed it since.",
+    ),
+]
+CaseArg = Annotated[int, typer.Argument(help="Case id (from `denialops queue`).")]
+FillOption = Annotated[
+    list[str] | None,
+    typer.Option("--fill", help="Fill a placeholder: NAME=TEXT (repeatable)."),
+]
+FillsFileOption = Annotated[
+    Path | None,
+    typer.Option("--fills", help="YAML file of placeholder NAME: TEXT pairs.", exists=True),
+]
+DraftOption = Annotated[
+    bool,
+    typer.Option("--draft", help="Render even with empty placeholders (shown as [[FILL ...]])."),
+]
+TemplateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--template",
+        help="Template name (see `denialops appeal templates`). Default: by the case's category.",
+    ),
+]
+
+case_app = typer.Typer(help="Look at and work one denial case.", no_args_is_help=True)
+appeal_app = typer.Typer(help="Appeal letters and packets.", no_args_is_help=True)
+
+
+@contextmanager
+def _engine(db: str | None) -> Iterator[Engine]:
+    from denialops.store.db import make_engine
+    from denialops.store.migrate import upgrade
+
+    engine = make_engine(db)
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _case_record(case: Case) -> dict[str, Any]:
+    money_fields = {"billed", "paid_initial", "at_risk", "paid_to_date", "recovered"}
+    record: dict[str, Any] = {}
+    for name in case.__dataclass_fields__:
+        value = getattr(case, name)
+        record[name] = fmt(value) if name in money_fields else value
+    return record
+
+
+def _echo_case_line(case: Case) -> None:
+    typer.echo(
+        f"case {case.id}: {case.state} (version {case.version}), owner {case.owner}, "
+        f"assignee {case.assignee or '-'}"
+    )
+
+
+# ---------------------------------------------------------------------------- queue
+
+
+def queue_command(
+    db: DbOption = None,
+    owner: Annotated[
+        str | None,
+        typer.Option(
+            help="Owner queue: patient_access, ur_cdi, coding_him, billing, "
+            "managed_care (a prefix such as 'coding' is enough)."
+        ),
+    ] = None,
+    payer: Annotated[str | None, typer.Option(help="Only this payer id.")] = None,
+    family: Annotated[
+        str | None,
+        typer.Option(help="Only this denial family: clinical, coding, administrative, technical."),
+    ] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only cases past a deadline.")] = False,
+    sort: Annotated[
+        str, typer.Option(help="Order: priority, deadline, amount or age.")
+    ] = "priority",
+    include_closed: Annotated[bool, typer.Option("--all", help="Include closed cases.")] = False,
+    limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    as_json: JsonOption = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+) -> None:
+    """The work queue: open denial cases with deadline and priority, highest first."""
+    from denialops.work.queue import SORT_KEYS, as_record, queue
+
+    if sort not in SORT_KEYS:
+        raise fail(f"--sort must be one of {', '.join(SORT_KEYS)}")
+    with user_errors(), _engine(db) as engine:
+        rows = queue(
+            engine,
+            owner=owner,
+            payer=payer,
+            family=family,
+            overdue=overdue,
+            sort=sort,  # type: ignore[arg-type]
+            include_closed=include_closed,
+            limit=limit,
+        )
+    records = [_plain(as_record(r)) for r in rows]
+    if as_json:
+        print_json(records)
+        return
+    if as_csv:
+        columns = list(records[0]) if records else ["case_id"]
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+        return
+    _print_queue(records)
+
+
+_MONEY_KEYS = {"at_risk", "expected_recovery", "cost_to_work", "score"}
+
+
+def _plain(record: dict[str, object]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in record.items():
+        if key in _MONEY_KEYS and isinstance(value, Decimal):
+            out[key] = fmt(value)
+        elif isinstance(value, Decimal):
+            out[key] = str(value)
+        elif isinstance(value, date):
+            out[key] = value.isoformat()
+        else:
+            out[key] = value
+    return out
+
+
+def _print_queue(records: list[dict[str, object]]) -> None:
+    if not records:
+        typer.echo("no cases")
+        return
+    shown = [
+        ("case_id", "case"), ("score", "score"), ("at_risk", "at risk"),
+        ("p_overturn", "p"), ("cost_to_work", "cost"), ("days_left", "days"),
+        ("flag", "flag"), ("age_days", "age"), ("state", "state"), ("owner", "owner"),
+        ("assignee", "assignee"), ("payer_id", "payer"), ("category", "category"),
+    ]  # fmt: skip
+    table = [[label for _, label in shown]]
+    for record in records:
+        table.append(["" if record[k] is None else str(record[k]) for k, _ in shown])
+    widths = [max(len(row[i]) for row in table) for i in range(len(shown))]
+    for row in table:
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+# ---------------------------------------------------------------------------- case
+
+
+@case_app.command("show")
+def case_show(case_id: CaseArg, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Everything about a case: facts, deadline, priority, codes, appeals, notes, audit trail."""
+    from denialops.work import cases as register
+    from denialops.work.documents import case_documents
+    from denialops.work.queue import as_record, queue
+    from denialops.work.states import allowed_moves
+
+    with user_errors(), _engine(db) as engine:
+        case = register.get_case(engine, case_id)
+        scored = queue(engine, include_closed=True, case_id=case_id)
+        data: dict[str, Any] = {
+            "case": _case_record(case),
+            "priority": _plain(as_record(scored[0])) if scored else None,
+            "denial_codes": [_plain(a) for a in register.case_adjustments(engine, case_id)],
+            "appeals": [_plain(a) for a in register.appeals(engine, case_id)],
+            "notes": [
+                {"at": at.isoformat(), "author": who, "text": text}
+                for at, who, text in register.notes(engine, case_id)
+            ],
+            "documents": [
+                {
+                    "id": d.id,
+                    "filename": d.filename,
+                    "type": d.media_type,
+                    "bytes": d.size_bytes,
+                    "sha256": d.sha256,
+                }
+                for d in case_documents(engine, case_id)
+            ],  # fmt: skip
+            "allowed_moves": list(allowed_moves(case.state)),
+            "events": [
+                {
+                    "at": e.at.isoformat(),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "field": e.field,
+                    "old": e.old_value,
+                    "new": e.new_value,
+                    "remittance_id": e.remittance_id,
+                    "note": e.note,
+                }
+                for e in register.events(engine, case_id)
+            ],  # fmt: skip
+        }
+    if as_json:
+        print_json(data)
+        return
+    c = data["case"]
+    typer.echo(f"case {c['id']}  {c['state']}  version {c['version']}")
+    for label, key in (
+        ("claim", "patient_control_number"), ("payer claim", "payer_claim_control_number"),
+        ("payer", "payer_id"), ("category", "category"), ("family", "family"),
+        ("owner", "owner"), ("assignee", "assignee"), ("billed", "billed"),
+        ("paid", "paid_initial"), ("at risk", "at_risk"), ("recovered", "recovered"),
+        ("appeal level", "appeal_level"), ("next deadline", "next_deadline"),
+        ("deadline kind", "next_deadline_kind"), ("due date", "due_date"),
+    ):  # fmt: skip
+        typer.echo(f"  {label:<14} {'' if c[key] is None else c[key]}")
+    if data["priority"]:
+        p = data["priority"]
+        if p["days_left"] is not None:
+            typer.echo(f"  days left      {p['days_left']} {p['flag']}".rstrip())
+        typer.echo(
+            f"  priority       {p['score']} = ({p['at_risk']} x {p['p_overturn']} "
+            f"[{p['p_source']}] - {p['cost_to_work']}) x age {p['age_factor']} "
+            f"x deadline {p['deadline_factor']}"
+        )
+    typer.echo(f"  allowed moves  {', '.join(data['allowed_moves'])}")
+    typer.echo("denial codes:")
+    for a in data["denial_codes"]:
+        typer.echo(f"  {a['group_code']}-{a['reason_code']} {a['amount']} {a['category'] or ''}")
+    for appeal in data["appeals"]:
+        typer.echo(
+            f"appeal level {appeal['level']} submitted {appeal['submitted_on']} "
+            f"decided {appeal['decided_on'] or '-'} {appeal['outcome'] or ''}"
+        )
+    for note in data["notes"]:
+        typer.echo(f"note {note['at']} {note['author']}: {note['text']}")
+    for doc in data["documents"]:
+        typer.echo(f"document {doc['id']}: {doc['filename']} ({doc['type']}, {doc['bytes']} bytes)")
+    typer.echo("audit trail:")
+    for e in data["events"]:
+        change = f"{e['field']}: {e['old']} -> {e['new']}" if e["field"] else ""
+        source = f" [remittance {e['remittance_id']}]" if e["remittance_id"] else ""
+        typer.echo(f"  {e['at']} {e['actor']} {e['action']} {change}{source}")
+
+
+@case_app.command("move")
+def case_move(
+    case_id: CaseArg,
+    state: Annotated[
+        str, typer.Argument(help="The new state (see `case show` for allowed moves).")
+    ],
+    note: Annotated[str | None, typer.Option(help="A note recorded with the move.")] = None,
+    user: UserOption = None,
+    version: VersionOption = None,
+    db: DbOption = None,
+) -> None:
+    """Move a case to a new state along an allowed edge of the state machine."""
+    from denialops.work import move
+
+    with user_errors(), _engine(db) as engine:
+        case = move(engine, case_id, state, user=_who(user), note=note, expected_version=version)
+    _echo_case_line(case)
+
+
+@case_app.command("assign")
+def case_assign(
+    case_id: CaseArg,
+    assignee: Annotated[str, typer.Argument(help="Login of the person who will work the case.")],
+    user: UserOption = None,
+    version: VersionOption = None,
+    db: DbOption = None,
+) -> None:
+    """Assign a case to a user."""
+    from denialops.work import assign
+
+    with user_errors(), _engine(db) as engine:
+        case = assign(engine, case_id, assignee, user=_who(user), expected_version=version)
+    _echo_case_line(case)
+
+
+@case_app.command("owner")
+def case_owner(
+    case_id: CaseArg,
+    owner: Annotated[
+        str,
+        typer.Argument(help="patient_access, ur_cdi, coding_him, billing or managed_care."),
+    ],
+    user: UserOption = None,
+    version: VersionOption = None,
+    db: DbOption = None,
+) -> None:
+    """Send a case to another owner queue."""
+    from denialops.work import set_owner
+    from denialops.work.queue import resolve_owner
+
+    with user_errors(), _engine(db) as engine:
+        case = set_owner(
+            engine, case_id, resolve_owner(owner), user=_who(user), expected_version=version
+        )
+    _echo_case_line(case)
+
+
+@case_app.command("note")
+def case_note(
+    case_id: CaseArg,
+    text: Annotated[str, typer.Argument(help="The note.")],
+    user: UserOption = None,
+    db: DbOption = None,
+) -> None:
+    """Add a note to a case."""
+    from denialops.work import add_note
+
+    with user_errors(), _engine(db) as engine:
+        note_id = add_note(engine, case_id, text, user=_who(user))
+    typer.echo(f"note {note_id} added to case {case_id}")
+
+
+@case_app.command("due")
+def case_due(
+    case_id: CaseArg,
+    due: Annotated[str, typer.Argument(help="Due date YYYY-MM-DD, or 'none' to clear.")],
+    user: UserOption = None,
+    version: VersionOption = None,
+    db: DbOption = None,
+) -> None:
+    """Set a due date by hand (it counts as a deadline when earlier than the payer's)."""
+    from denialops.work import set_due_date
+
+    try:
+        when = None if due.lower() == "none" else date.fromisoformat(due)
+    except ValueError:
+        raise fail(f"due date must be YYYY-MM-DD or 'none', got {due!r}") from None
+    with user_errors(), _engine(db) as engine:
+        case = set_due_date(engine, case_id, when, user=_who(user), expected_version=version)
+    typer.echo(f"case {case.id}: next deadline {case.next_deadline} ({case.next_deadline_kind})")
+
+
+@case_app.command("attach")
+def case_attach(
+    case_id: CaseArg,
+    files: Annotated[list[Path], typer.Argument(help="PDF, PNG, JPEG or .txt files.")],
+    user: UserOption = None,
+    db: DbOption = None,
+) -> None:
+    """Attach documents to a case (stored under their content hash; size and type checked)."""
+    from denialops.work.documents import attach_document
+
+    with user_errors(), _engine(db) as engine:
+        for path in files:
+            doc = attach_document(engine, case_id, path, user=_who(user))
+            typer.echo(f"document {doc.id}: {doc.filename} sha256 {doc.sha256[:16]}...")
+
+
+@case_app.command("outcome")
+def case_outcome(
+    case_id: CaseArg,
+    outcome: Annotated[str, typer.Argument(help="won, partially_won or lost.")],
+    recovered: Annotated[
+        str, typer.Option(help="Dollars recovered (0 for lost).", show_default=False)
+    ] = "0",
+    note: Annotated[str | None, typer.Option(help="Where the decision came from.")] = None,
+    user: UserOption = None,
+    version: VersionOption = None,
+    db: DbOption = None,
+) -> None:
+    """Record an outcome by hand (a payer letter or call), with the dollars recovered."""
+    from denialops.work import record_outcome
+
+    try:
+        amount = Decimal(recovered)
+    except InvalidOperation:
+        raise fail(f"--recovered must be an amount, got {recovered!r}") from None
+    with user_errors(), _engine(db) as engine:
+        case = record_outcome(
+            engine, case_id, outcome, amount, user=_who(user), note=note, expected_version=version
+        )
+    typer.echo(f"case {case.id}: {case.state}, recovered {fmt(case.recovered)}")
+
+
+# ---------------------------------------------------------------------------- appeal
+
+
+def _fills(pairs: list[str] | None, path: Path | None) -> dict[str, str]:
+    import yaml
+
+    fills: dict[str, str] = {}
+    if path is not None:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise fail(f"{path.name}: expected NAME: TEXT pairs")
+        fills.update({str(k): str(v) for k, v in data.items()})
+    for pair in pairs or []:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise fail(f"--fill expects NAME=TEXT, got {pair!r}")
+        fills[name.strip()] = text
+    return fills
+
+
+def _render(
+    engine: Engine, case_id: int, template: str | None, fills: dict[str, str], draft: bool
+) -> Any:
+    from denialops.work.cases import get_case
+    from denialops.work.letters import case_facts, load_template, render_letter, template_for
+
+    case = get_case(engine, case_id)
+    loaded = load_template(template or template_for(case.category))
+    return render_letter(case_facts(engine, case_id), loaded, fills, final=not draft)
+
+
+@appeal_app.command("letter")
+def appeal_letter(
+    case_id: CaseArg,
+    out: Annotated[Path, typer.Option("--out", help="Output file: .pdf or .docx.")],
+    template: TemplateOption = None,
+    fill: FillOption = None,
+    fills: FillsFileOption = None,
+    draft: DraftOption = False,
+    db: DbOption = None,
+) -> None:
+    """Write the appeal letter for a case as PDF or DOCX."""
+    from denialops.work.letters import write_letter
+
+    if out.suffix.lower() not in (".pdf", ".docx"):
+        raise fail(f"{out.name}: --out must end in .pdf or .docx")
+    values = _fills(fill, fills)
+    with user_errors(), _engine(db) as engine:
+        letter = _render(engine, case_id, template, values, draft)
+        write_letter(letter, out)
+    left = f" ({len(letter.missing)} placeholders left: {', '.join(letter.missing)})"
+    typer.echo(f"wrote {out} from template {letter.template}{left if letter.missing else ''}")
+
+
+@appeal_app.command("packet")
+def appeal_packet(
+    case_id: CaseArg,
+    out: Annotated[Path, typer.Option("--out", help="Output PDF.")],
+    attach: Annotated[
+        list[Path] | None,
+        typer.Option("--attach", help="A PDF, image or .txt enclosure (repeatable, in order)."),
+    ] = None,
+    with_case_documents: Annotated[
+        bool,
+        typer.Option(
+            "--case-documents/--no-case-documents",
+            help="Enclose the documents attached to the case first.",
+        ),
+    ] = True,
+    template: TemplateOption = None,
+    fill: FillOption = None,
+    fills: FillsFileOption = None,
+    draft: DraftOption = False,
+    db: DbOption = None,
+) -> None:
+    """One PDF: cover letter, index of enclosures, then the enclosures, pages numbered."""
+    from denialops.work.documents import case_documents, verified_path
+    from denialops.work.packets import build_packet
+
+    if out.suffix.lower() != ".pdf":
+        raise fail(f"{out.name}: a packet is a .pdf")
+    values = _fills(fill, fills)
+    with user_errors(), _engine(db) as engine:
+        letter = _render(engine, case_id, template, values, draft)
+        paths: list[Path] = []
+        names: list[str] = []
+        if with_case_documents:
+            for doc in case_documents(engine, case_id):
+                paths.append(verified_path(doc))
+                names.append(doc.filename)
+        for path in attach or []:
+            paths.append(path)
+            names.append(path.name)
+        packet = build_packet(letter, paths, out, names=names)
+    typer.echo(
+        f"wrote {out}: {packet.pages} pages (letter {packet.letter_pages}, index "
+        f"{packet.index_pages}, {len(packet.enclosures)} enclosures)"
+    )
+
+
+@appeal_app.command("templates")
+def appeal_templates(as_json: JsonOption = False) -> None:
+    """List the letter templates (built-in and your own) and the categories that use them."""
+    from denialops.work.letters import TEMPLATE_FOR_CATEGORY, load_template, template_names
+
+    with user_errors():
+        names = template_names()
+        for name in names:
+            load_template(name)
+    by_template: dict[str, list[str]] = {}
+    for category, name in TEMPLATE_FOR_CATEGORY.items():
+        by_template.setdefault(name, []).append(category)
+    if as_json:
+        print_json({name: by_template.get(name, []) for name in names})
+        return
+    for name in names:
+        typer.echo(f"{name:<22} {', '.join(by_template.get(name, [])) or '(by --template only)'}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the application."""
+    app.command("queue")(queue_command)
+    app.add_typer(case_app, name="case")
+    app.add_typer(appeal_app, name="appeal")

@@ -1,0 +1,583 @@
+"""Appeal letters: Jinja2 templates per denial category, checked against a field schema.
+
+A template sees only the fields in :data:`FIELD_SCHEMA` (claim facts, the payer's codes
+with their texts, the case) plus ``fill(name, hint)``: a placeholder a clinician or coder
+must complete. Loading a template walks its syntax tree and refuses any variable or
+attribute the schema does not have, so a typo fails when the template is added, not in
+front of a payer. A final rendering refuses placeholders still empty; a draft shows them
+as ``[[FILL name: hint]]``. User templates run in Jinja's sandbox.
+
+Templates write a small line markup that both renderers read: ``# title``, ``## heading``,
+``- bullet``, a blank line between paragraphs. Built-in templates live in ``templates/``;
+a user's own (``$DENIALOPS_TEMPLATES_DIR``, else ``~/.local/share/denialops/templates``)
+are ``NAME.j2`` files that may extend ``_base.j2`` and override a built-in of that name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO, Literal, cast
+
+import jinja2
+from jinja2 import meta, nodes
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import Connection, Engine, Table, select
+
+from denialops.codes import carc, rarc
+from denialops.errors import TemplateError
+from denialops.money import fmt
+from denialops.store import schema
+from denialops.work.cases import (
+    Case,
+    appeal_t,
+    case_adj_t,
+    claim_t,
+    compute_deadline,
+    get_case,
+    remit_t,
+    transaction,
+)
+from denialops.work.deadlines import load_profiles
+
+TEMPLATES_ENV = "DENIALOPS_TEMPLATES_DIR"
+BUILTIN_DIR = Path(__file__).with_name("templates")
+FILL_MARK = re.compile(r"\[\[FILL ([a-z0-9_]+): [^\]]*\]\]")
+
+FIELD_SCHEMA: dict[str, tuple[Literal["object", "list", "value"], frozenset[str]]] = {
+    "case": (
+        "object",
+        frozenset(
+            {
+                "id",
+                "state",
+                "category",
+                "family",
+                "owner",
+                "at_risk",
+                "appeal_level",
+                "next_deadline",
+                "next_deadline_kind",
+                "opened_on",
+            }
+        ),
+    ),
+    "claim": (
+        "object",
+        frozenset(
+            {
+                "patient_control_number",
+                "payer_claim_control_number",
+                "billed",
+                "paid",
+                "patient_responsibility",
+                "service_from",
+                "service_to",
+                "filing_indicator",
+                "facility_type",
+                "frequency",
+                "drg",
+                "status",
+                "received_date",
+            }
+        ),
+    ),
+    "patient": ("object", frozenset({"full_name", "first_name", "last_name", "member_id"})),
+    "payer": ("object", frozenset({"name", "id"})),
+    "provider": ("object", frozenset({"name", "npi", "rendering_npi"})),
+    "remittance": ("object", frozenset({"payment_date", "trace_number", "id"})),
+    "appeal": ("object", frozenset({"level", "name", "deadline", "window"})),
+    "denial_codes": (
+        "list",
+        frozenset({"group", "reason", "amount", "text", "line", "procedure"}),
+    ),
+    "remarks": ("list", frozenset({"code", "text"})),
+    "lines": (
+        "list",
+        frozenset({"seq", "procedure", "modifiers", "service_date", "billed", "paid", "units"}),
+    ),
+    "today": ("value", frozenset()),
+}
+GLOBALS = frozenset({"fill", "money"})
+
+TEMPLATE_FOR_CATEGORY = {
+    "medical_necessity": "medical_necessity",
+    "coverage_policy": "medical_necessity",
+    "frequency": "medical_necessity",
+    "documentation": "medical_necessity",
+    "readmission": "level_of_care",
+    "level_of_care": "level_of_care",
+    "length_of_stay": "length_of_stay",
+    "experimental": "experimental",
+    "authorization": "authorization",
+    "modifier": "coding_modifier",
+    "bundling_ncci": "coding_bundling",
+    "dx_procedure_mismatch": "coding_dx_procedure",
+    "code_pairing": "coding_dx_procedure",
+    "timely_filing": "timely_filing",
+    "cob": "cob",
+    "duplicate": "duplicate",
+}
+GENERAL_TEMPLATE = "general"
+
+
+def user_templates_dir() -> Path:
+    chosen = os.environ.get(TEMPLATES_ENV)
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "denialops" / "templates"
+
+
+def _environment(user_dir: Path | None) -> SandboxedEnvironment:
+    search = [str(user_dir)] if user_dir is not None and user_dir.is_dir() else []
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([*search, str(BUILTIN_DIR)]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["money"] = _money
+    return env
+
+
+def _money(value: object) -> str:
+    return "$" + fmt(value if isinstance(value, Decimal) else Decimal(str(value)))
+
+
+def template_names(user_dir: Path | None = None) -> list[str]:
+    """Every template a user can pick (built-in and their own; ``_`` files are partials)."""
+    dirs = [BUILTIN_DIR, user_dir if user_dir is not None else user_templates_dir()]
+    names = {p.stem for d in dirs if d.is_dir() for p in d.glob("*.j2")}
+    return sorted(n for n in names if not n.startswith("_"))
+
+
+def check_template_source(source: str, name: str, env: jinja2.Environment | None = None) -> None:
+    """Refuse a template using a variable or attribute outside :data:`FIELD_SCHEMA`."""
+    env = env or _environment(None)
+    try:
+        tree = env.parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"template {name}: line {exc.lineno}: {exc.message}") from None
+    local_names = _assigned_names(tree)
+    unknown = sorted(
+        n
+        for n in meta.find_undeclared_variables(tree)
+        if n not in FIELD_SCHEMA and n not in GLOBALS
+    )
+    unknown = [n for n in unknown if n not in local_names]
+    if unknown:
+        raise TemplateError(
+            f"template {name}: unknown field(s) {', '.join(unknown)}; "
+            f"fields are {', '.join(sorted(FIELD_SCHEMA))}"
+        )
+    loop_items = _loop_bindings(tree)
+    for node in tree.find_all(nodes.Getattr):
+        _check_attribute(node, loop_items, name)
+
+
+def _assigned_names(tree: nodes.Template) -> set[str]:
+    found: set[str] = set()
+    for node in tree.find_all((nodes.For, nodes.Assign, nodes.Macro)):
+        target = getattr(node, "target", None)
+        if isinstance(target, nodes.Name):
+            found.add(target.name)
+        elif isinstance(target, nodes.Tuple):
+            found.update(t.name for t in target.items if isinstance(t, nodes.Name))
+        if isinstance(node, nodes.Macro):
+            found.add(node.name)
+            found.update(a.name for a in node.args)
+    return found
+
+
+def _loop_bindings(tree: nodes.Template) -> dict[str, str]:
+    """Loop variable -> the list field it walks (``{% for code in denial_codes %}``)."""
+    bindings: dict[str, str] = {}
+    for loop in tree.find_all(nodes.For):
+        if isinstance(loop.target, nodes.Name) and isinstance(loop.iter, nodes.Name):
+            if FIELD_SCHEMA.get(loop.iter.name, ("value", frozenset()))[0] == "list":
+                bindings[loop.target.name] = loop.iter.name
+    return bindings
+
+
+def _check_attribute(node: nodes.Getattr, loop_items: Mapping[str, str], name: str) -> None:
+    owner = node.node
+    if isinstance(owner, nodes.Getattr):
+        raise TemplateError(
+            f"template {name}: line {node.lineno}: {owner.attr}.{node.attr} — "
+            f"fields have no sub-fields"
+        )
+    if not isinstance(owner, nodes.Name):
+        return
+    if owner.name in GLOBALS:
+        raise TemplateError(
+            f"template {name}: line {node.lineno}: {owner.name} is a function, it has no fields"
+        )
+    field_name = loop_items.get(owner.name, owner.name)
+    if owner.name in loop_items:
+        kind, attrs = "object", FIELD_SCHEMA[field_name][1]
+    elif owner.name in FIELD_SCHEMA:
+        kind, attrs = FIELD_SCHEMA[owner.name]
+    else:
+        return
+    if kind == "object" and node.attr not in attrs:
+        raise TemplateError(
+            f"template {name}: line {node.lineno}: {owner.name}.{node.attr} does not exist; "
+            f"{owner.name} has {', '.join(sorted(attrs))}"
+        )
+
+
+@dataclass(slots=True)
+class LoadedTemplate:
+    name: str
+    template: jinja2.Template
+
+
+def load_template(name: str, user_dir: Path | None = None) -> LoadedTemplate:
+    """Load and check a template (and the templates it extends or includes)."""
+    directory = user_dir if user_dir is not None else user_templates_dir()
+    env = _environment(directory)
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+        raise TemplateError(f"template name {name!r} may only use letters, digits, _ and -")
+    seen: set[str] = set()
+    pending = [f"{name}.j2"]
+    while pending:
+        filename = pending.pop()
+        if filename in seen:
+            continue
+        seen.add(filename)
+        try:
+            source, _path, _uptodate = env.loader.get_source(env, filename)  # type: ignore[union-attr]
+        except jinja2.TemplateNotFound:
+            known = ", ".join(template_names(directory))
+            raise TemplateError(f"no template {filename[:-3]!r}; templates are {known}") from None
+        check_template_source(source, filename[:-3], env)
+        pending.extend(
+            ref for ref in meta.find_referenced_templates(env.parse(source)) if ref is not None
+        )
+    return LoadedTemplate(name, env.get_template(f"{name}.j2"))
+
+
+def template_for(category: str | None) -> str:
+    return TEMPLATE_FOR_CATEGORY.get(category or "", GENERAL_TEMPLATE)
+
+
+# ---------------------------------------------------------------------------- rendering
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    kind: Literal["title", "heading", "bullet", "paragraph"]
+    text: str
+
+
+@dataclass(slots=True)
+class Letter:
+    template: str
+    text: str
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def blocks(self) -> list[Block]:
+        return parse_blocks(self.text)
+
+
+def render_letter(
+    facts: Mapping[str, Any],
+    template: LoadedTemplate,
+    fills: Mapping[str, str] | None = None,
+    *,
+    final: bool = True,
+) -> Letter:
+    """Render a letter; ``final`` refuses any placeholder still empty, naming them all."""
+    provided = {k: v for k, v in (fills or {}).items() if v and v.strip()}
+    missing: list[str] = []
+
+    def fill(name: str, hint: str = "") -> str:
+        if name in provided:
+            return provided[name].strip()
+        if name not in missing:
+            missing.append(name)
+        return f"[[FILL {name}: {hint}]]"
+
+    context = {key: facts[key] for key in FIELD_SCHEMA if key in facts}
+    absent = sorted(set(FIELD_SCHEMA) - set(context))
+    if absent:
+        raise TemplateError(f"letter facts lack {', '.join(absent)}")
+    try:
+        text = template.template.render(**context, fill=fill)
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"template {template.name}: {exc.message}") from None
+    if final and missing:
+        raise TemplateError(
+            f"template {template.name}: placeholders still empty: {', '.join(missing)} "
+            "(fill them with --fill NAME=TEXT, or render a --draft)"
+        )
+    return Letter(template.name, text, missing)
+
+
+def parse_blocks(text: str) -> list[Block]:
+    """The line markup -> blocks; consecutive plain lines form one paragraph."""
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            blocks.append(Block("paragraph", " ".join(paragraph)))
+            paragraph.clear()
+
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if not line.strip():
+            flush()
+        elif line.startswith("# "):
+            flush()
+            blocks.append(Block("title", line[2:].strip()))
+        elif line.startswith("## "):
+            flush()
+            blocks.append(Block("heading", line[3:].strip()))
+        elif line.startswith("- "):
+            flush()
+            blocks.append(Block("bullet", line[2:].strip()))
+        else:
+            paragraph.append(line.strip())
+    flush()
+    return blocks
+
+
+def write_pdf(letter: Letter, path: Path | BinaryIO, *, page_numbers: bool = True) -> int:
+    """Write the letter as PDF (numbered pages unless a packet numbers them); returns pages."""
+    from reportlab.lib.pagesizes import LETTER
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import inch
+    from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer
+
+    styles = getSampleStyleSheet()
+    story: list[Any] = []
+    for block in letter.blocks:
+        text = _pdf_escape(block.text)
+        if block.kind == "title":
+            story.append(Paragraph(text, styles["Title"]))
+        elif block.kind == "heading":
+            story.append(Paragraph(text, styles["Heading3"]))
+        elif block.kind == "bullet":
+            story.append(
+                ListFlowable(
+                    [ListItem(Paragraph(text, styles["BodyText"]))],
+                    bulletType="bullet",
+                    leftIndent=12,
+                )
+            )
+        else:
+            story.append(Paragraph(text, styles["BodyText"]))
+            story.append(Spacer(1, 4))
+    pages = {"count": 0}
+
+    def number(canvas: Any, doc: Any) -> None:
+        pages["count"] = doc.page
+        if not page_numbers:
+            return
+        canvas.saveState()
+        canvas.setFont("Helvetica", 8)
+        canvas.drawRightString(LETTER[0] - inch * 0.75, inch * 0.5, f"Page {doc.page}")
+        canvas.restoreState()
+
+    doc = SimpleDocTemplate(
+        str(path) if isinstance(path, Path) else path,
+        pagesize=LETTER,
+        leftMargin=inch,
+        rightMargin=inch,
+        topMargin=inch * 0.8,
+        bottomMargin=inch * 0.8,
+        title=f"Appeal letter ({letter.template})",
+        author="denialops",
+        invariant=1,
+    )
+    doc.build(story, onFirstPage=number, onLaterPages=number)
+    return pages["count"]
+
+
+def _pdf_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def write_docx(letter: Letter, path: Path) -> None:
+    """Write the letter as a Word document a person can edit before sending."""
+    import docx
+
+    document = docx.Document()
+    for block in letter.blocks:
+        if block.kind == "title":
+            document.add_heading(block.text, level=1)
+        elif block.kind == "heading":
+            document.add_heading(block.text, level=2)
+        elif block.kind == "bullet":
+            document.add_paragraph(block.text, style="List Bullet")
+        else:
+            document.add_paragraph(block.text)
+    document.core_properties.author = "denialops"
+    document.core_properties.created = datetime(2000, 1, 1, tzinfo=UTC)
+    document.save(str(path))
+
+
+def write_letter(letter: Letter, path: Path) -> None:
+    """PDF or DOCX by the file's extension."""
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        write_pdf(letter, path)
+    elif suffix == ".docx":
+        write_docx(letter, path)
+    else:
+        raise TemplateError(f"{path.name}: letters are written as .pdf or .docx")
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+# ---------------------------------------------------------------------------- facts
+
+
+def case_facts(engine_or_conn: Engine | Connection, case_id: int) -> dict[str, Any]:
+    """Everything a letter may state about a case, keyed as in :data:`FIELD_SCHEMA`."""
+    line_t = cast(Table, schema.ServiceLine.__table__)
+    with transaction(engine_or_conn) as conn:
+        case = get_case(conn, case_id)
+        claim = conn.execute(select(claim_t).where(claim_t.c.id == case.claim_id)).one()
+        remit = conn.execute(select(remit_t).where(remit_t.c.id == case.remittance_id)).one()
+        lines = conn.execute(
+            select(line_t).where(line_t.c.claim_id == claim.id).order_by(line_t.c.seq)
+        ).all()
+        denied = conn.execute(
+            select(case_adj_t).where(case_adj_t.c.case_id == case_id).order_by(case_adj_t.c.id)
+        ).all()
+    line_by_id = {line.id: line for line in lines}
+    codes = []
+    for adj in denied:
+        info = carc(adj.reason_code)
+        line = line_by_id.get(adj.service_line_id) if adj.service_line_id else None
+        codes.append(
+            {
+                "group": adj.group_code,
+                "reason": adj.reason_code,
+                "amount": adj.amount,
+                "text": info.text if info else "(code text not in the installed CARC list)",
+                "line": line.seq if line is not None else None,
+                "procedure": line.code if line is not None else "",
+            }
+        )
+    remark_codes: list[str] = []
+    for code in [
+        *(claim.remark_codes or []),
+        *(c for ln in lines for c in (ln.remark_codes or [])),
+    ]:
+        if code not in remark_codes:
+            remark_codes.append(code)
+    remarks = []
+    for code in remark_codes:
+        info = rarc(code)
+        remarks.append(
+            {
+                "code": code,
+                "text": info.text if info else "(code text not in the installed RARC list)",
+            }
+        )
+    profile = load_profiles().for_payer(case.payer_id, case.filing_indicator)
+    level_number, appeal_deadline = _appeal_in_view(engine_or_conn, case)
+    level = profile.appeal_level(level_number)
+    return {
+        "case": {
+            "id": case.id,
+            "state": case.state,
+            "category": case.category or "unclassified",
+            "family": case.family or "",
+            "owner": case.owner,
+            "at_risk": case.at_risk,
+            "appeal_level": case.appeal_level,
+            "next_deadline": case.next_deadline,
+            "next_deadline_kind": case.next_deadline_kind or "",
+            "opened_on": case.opened_at.date(),
+        },
+        "claim": {
+            "patient_control_number": claim.patient_control_number,
+            "payer_claim_control_number": claim.payer_claim_control_number,
+            "billed": claim.charge,
+            "paid": claim.paid,
+            "patient_responsibility": claim.patient_responsibility or Decimal("0"),
+            "service_from": claim.statement_from or claim.service_date,
+            "service_to": claim.statement_to or claim.service_date,
+            "filing_indicator": claim.filing_indicator,
+            "facility_type": claim.facility_type,
+            "frequency": claim.frequency,
+            "drg": claim.drg,
+            "status": claim.status,
+            "received_date": claim.received_date,
+        },
+        "patient": {
+            "full_name": " ".join(
+                p for p in (claim.patient_first_name, claim.patient_last_name) if p
+            ),
+            "first_name": claim.patient_first_name,
+            "last_name": claim.patient_last_name,
+            "member_id": claim.patient_id,
+        },
+        "payer": {"name": remit.payer_name or remit.payer_id, "id": remit.payer_id},
+        "provider": {
+            "name": remit.payee_name,
+            "npi": remit.payee_id if remit.payee_id_qualifier == "XX" else "",
+            "rendering_npi": claim.rendering_npi,
+        },
+        "remittance": {
+            "id": remit.id,
+            "payment_date": remit.payment_date or remit.production_date,
+            "trace_number": remit.trace_number,
+        },
+        "appeal": {
+            "level": level_number,
+            "name": level.name if level else "appeal",
+            "deadline": appeal_deadline,
+            "window": level.describe() if level else "",
+        },
+        "denial_codes": codes,
+        "remarks": remarks,
+        "lines": [
+            {
+                "seq": ln.seq,
+                "procedure": ln.code,
+                "modifiers": " ".join(
+                    m for m in (ln.modifier1, ln.modifier2, ln.modifier3, ln.modifier4) if m
+                ),
+                "service_date": ln.service_date,
+                "billed": ln.charge,
+                "paid": ln.paid,
+                "units": ln.units,
+            }
+            for ln in lines
+        ],
+        "today": today(),
+    }
+
+
+def _appeal_in_view(engine_or_conn: Engine | Connection, case: Case) -> tuple[int, date | None]:
+    """The appeal level a letter argues and its deadline.
+
+    A case already appealed argues its current level (deadline as filed); any other case
+    the next level, with that level's window even for a correctable denial.
+    """
+    with transaction(engine_or_conn) as conn:
+        if case.state == "appealed" and case.appeal_level > 0:
+            filed = conn.execute(
+                select(appeal_t.c.deadline).where(
+                    appeal_t.c.case_id == case.id, appeal_t.c.level == case.appeal_level
+                )
+            ).scalar_one_or_none()
+            return case.appeal_level, filed
+        window = compute_deadline(conn, case, state="in_progress", correctable=False, due_date=None)
+    return case.appeal_level + 1, window.due if window else None

@@ -1,0 +1,175 @@
+"""Tables of the denial register: cases, their audit trail, appeals, notes, documents, users.
+
+One ``denial_case`` row per denied claim (``case`` is an SQL keyword, hence the prefix).
+What a case is about stays linked, not copied: ``claim_id`` points at the claim row and
+``case_adjustment`` at every denied adjustment with the classification it had when the
+case opened. ``case_event`` is the append-only audit trail (one row per changed field;
+the migration adds triggers that refuse UPDATE and DELETE on it). ``appeal`` has one row
+per appeal level submitted, with its decision and recovered dollars, which is what the
+appeal KPIs read. ``version`` on ``denial_case`` is the optimistic lock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from denialops.store.schema import Base, Money
+
+
+class AppUser(Base):
+    """Someone who works cases; created on first use of a login name."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    role: Mapped[str] = mapped_column(String(32), default="worker")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DenialCase(Base):
+    """One denied claim being worked, from triage to outcome."""
+
+    __tablename__ = "denial_case"
+    __table_args__ = (
+        UniqueConstraint("claim_id", name="uq_denial_case_claim"),
+        Index("ix_denial_case_pcn_payer", "patient_control_number", "payer_id"),
+        Index("ix_denial_case_queue", "state", "owner"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id"))
+    remittance_id: Mapped[int] = mapped_column(ForeignKey("remittance.id"), index=True)
+    payer_id: Mapped[str] = mapped_column(String(64))
+    patient_control_number: Mapped[str] = mapped_column(String(64))
+    payer_claim_control_number: Mapped[str] = mapped_column(String(64))
+    filing_indicator: Mapped[str] = mapped_column(String(4))
+    denial_status: Mapped[str] = mapped_column(String(16))  # partially_denied | fully_denied
+    family: Mapped[str | None] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(48))
+    owner: Mapped[str] = mapped_column(
+        String(32)
+    )  # patient_access|ur_cdi|coding_him|billing|managed_care
+    next_action: Mapped[str | None] = mapped_column(String(32))
+    soft_or_hard: Mapped[str | None] = mapped_column(String(8))
+    billed: Mapped[Decimal] = mapped_column(Money)
+    paid_initial: Mapped[Decimal] = mapped_column(Money)
+    at_risk: Mapped[Decimal] = mapped_column(Money)
+    """Dollars denied when the case opened: what an appeal could bring back."""
+    service_date: Mapped[date | None] = mapped_column(Date)
+    determination_date: Mapped[date | None] = mapped_column(Date)
+    """The payer's initial determination: the remittance's payment (or production) date."""
+    state: Mapped[str] = mapped_column(String(24), default="new")
+    appeal_level: Mapped[int] = mapped_column(Integer, default=0)
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    """A due date a person set by hand; the computed one is ``next_deadline``."""
+    next_deadline: Mapped[date | None] = mapped_column(Date)
+    next_deadline_kind: Mapped[str | None] = mapped_column(String(48))
+    paid_to_date: Mapped[Decimal] = mapped_column(Money)
+    recovered: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    outcome_remittance_id: Mapped[int | None] = mapped_column(ForeignKey("remittance.id"))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class CaseAdjustment(Base):
+    """A denied adjustment of the case's claim, with its classification at opening."""
+
+    __tablename__ = "case_adjustment"
+    __table_args__ = (UniqueConstraint("case_id", "adjustment_id", name="uq_case_adjustment"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("denial_case.id"), index=True)
+    adjustment_id: Mapped[int] = mapped_column(ForeignKey("adjustment.id"))
+    service_line_id: Mapped[int | None] = mapped_column(ForeignKey("service_line.id"))
+    group_code: Mapped[str] = mapped_column(String(4))
+    reason_code: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    family: Mapped[str | None] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(48))
+    owner: Mapped[str | None] = mapped_column(String(32))
+
+
+class CaseEvent(Base):
+    """Append-only audit trail: who changed what on a case, when, from what to what."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (Index("ix_case_event_case", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("denial_case.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))  # a login, or "system"
+    action: Mapped[str] = mapped_column(String(32))  # open, move, assign, note, ...
+    field: Mapped[str | None] = mapped_column(String(48))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    remittance_id: Mapped[int | None] = mapped_column(ForeignKey("remittance.id"))
+    """The remittance that caused the change (outcomes from a later 835)."""
+    source_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claim.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Appeal(Base):
+    """One appeal level of a case: submitted, decided, outcome and dollars recovered."""
+
+    __tablename__ = "appeal"
+    __table_args__ = (UniqueConstraint("case_id", "level", name="uq_appeal_case_level"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("denial_case.id"), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))  # appeal | peer_to_peer | external_review
+    submitted_on: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(24))  # won|partially_won|lost|upheld
+    recovered: Mapped[Decimal | None] = mapped_column(Money)
+    submitted_by: Mapped[str] = mapped_column(String(64))
+
+
+class CaseNote(Base):
+    """Free text a worker left on a case."""
+
+    __tablename__ = "case_note"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("denial_case.id"), index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class CaseDocument(Base):
+    """A file attached to a case; the bytes live on disk under their content hash."""
+
+    __tablename__ = "case_document"
+    __table_args__ = (UniqueConstraint("case_id", "sha256", name="uq_case_document_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("denial_case.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_path: Mapped[str] = mapped_column(Text)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
