@@ -1,9 +1,348 @@
-"""Commands: report (not yet built)."""
+"""Commands: ``report`` (kpis, pareto, trend) and ``export`` (parquet).
+
+Thin shells over :mod:`denialops.analytics`: parse options, open the analytics engine
+(database or Parquet export), call the library, print or write the result.
+"""
 
 from __future__ import annotations
 
+import sys
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from denialops.analytics.dimensions import DIMENSIONS, check_dimensions
+from denialops.commands.common import DbOption, JsonOption, print_json, user_errors
+from denialops.errors import DenialopsError
+
+if TYPE_CHECKING:
+    from denialops.analytics.engine import AnalyticsDB
+
+# The analytics stack (DuckDB, Arrow, SciPy, matplotlib) is imported inside each command:
+# importing it here would slow every other `denialops` command by seconds.
+
+CUTS = ", ".join(DIMENSIONS)
+
+SinceOption = Annotated[
+    str | None, typer.Option("--since", help="First remittance date counted (YYYY-MM-DD).")
+]
+UntilOption = Annotated[
+    str | None, typer.Option("--until", help="Last remittance date counted (YYYY-MM-DD).")
+]
+WhereOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where",
+        help=f"Keep only rows where CUT=VALUE (repeatable). Cuts: {CUTS}.",
+    ),
+]
+ParquetOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--from-parquet",
+        help="Read a `denialops export parquet` directory instead of the database.",
+        show_default=False,
+    ),
+]
+PlotOption = Annotated[
+    Path | None,
+    typer.Option("--plot", help="Also draw the chart to FILE.png, FILE.svg or FILE.html."),
+]
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise DenialopsError(f"{option} must be a date like 2026-09-01, got {text!r}") from None
+
+
+def _filters(where: list[str] | None, **named: str | None) -> dict[str, str]:
+    filters: dict[str, str] = {}
+    for item in where or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise DenialopsError(f"--where takes CUT=VALUE, got {item!r}")
+        check_dimensions([name.strip()])
+        filters[name.strip()] = value.strip()
+    filters.update({k: v for k, v in named.items() if v is not None})
+    return filters
+
+
+def _open(db: str | None, from_parquet: Path | None) -> AnalyticsDB:
+    from denialops.analytics.engine import AnalyticsDB, open_analytics
+
+    if from_parquet is not None:
+        return AnalyticsDB.from_parquet(from_parquet)
+    return open_analytics(db)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [part.strip() for v in values or [] for part in v.split(",") if part.strip()]
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the application."""
+    """Add the ``report`` and ``export`` command groups to the application."""
+    report_app = typer.Typer(
+        help="Denial KPIs, Pareto of root causes and trends with spike detection.",
+        no_args_is_help=True,
+    )
+    export_app = typer.Typer(help="Export denial data for BI tools.", no_args_is_help=True)
+    app.add_typer(report_app, name="report")
+    app.add_typer(export_app, name="export")
+
+    @report_app.command("kpis")
+    def kpis_command(
+        by: Annotated[
+            list[str] | None,
+            typer.Option("--by", help=f"Cut by these (repeatable or comma-separated): {CUTS}."),
+        ] = None,
+        since: SinceOption = None,
+        until: UntilOption = None,
+        where: WhereOption = None,
+        output_format: Annotated[
+            str,
+            typer.Option("--format", help="table, csv, json or parquet (parquet needs --out)."),
+        ] = "table",
+        out: Annotated[
+            Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")
+        ] = None,
+        as_of: Annotated[
+            str | None,
+            typer.Option(
+                "--as-of", help="Date open denials are aged at. Default: --until, else today."
+            ),
+        ] = None,
+        hourly_rate: Annotated[
+            str, typer.Option("--hourly-rate", help="Labor cost per hour of appeal work, dollars.")
+        ] = "45.00",
+        plot: PlotOption = None,
+        from_parquet: ParquetOption = None,
+        db: DbOption = None,
+    ) -> None:
+        """KPIs (ids in docs/kpis.md): JSON is {"metrics": ...} or {"groups": [...]} with --by."""
+        from denialops.analytics.charts import breakdown_spec, render
+        from denialops.analytics.export import (
+            report_csv,
+            report_json,
+            report_parquet,
+            report_table,
+        )
+        from denialops.analytics.metrics import LaborCost, compute_kpis
+
+        with user_errors():
+            if output_format not in ("table", "csv", "json", "parquet"):
+                raise DenialopsError(
+                    f"--format must be table, csv, json or parquet, got {output_format!r}"
+                )  # noqa: E501
+            if output_format == "parquet" and out is None:
+                raise DenialopsError("--format parquet needs --out FILE.parquet")
+            try:
+                labor = LaborCost(hourly_rate=Decimal(hourly_rate))
+            except InvalidOperation:
+                raise DenialopsError(
+                    f"--hourly-rate must be a number, got {hourly_rate!r}"
+                ) from None
+            analytics = _open(db, from_parquet)
+            try:
+                report = compute_kpis(
+                    analytics,
+                    by=_split(by),
+                    since=_date(since, "--since"),
+                    until=_date(until, "--until"),
+                    filters=_filters(where),
+                    labor=labor,
+                    as_of=_date(as_of, "--as-of"),
+                )
+            finally:
+                analytics.close()
+            if output_format == "parquet":
+                assert out is not None
+                report_parquet(report, out)
+            else:
+                text = {"table": report_table, "csv": report_csv, "json": report_json}[
+                    output_format
+                ](report)
+                if out is None:
+                    sys.stdout.write(text)
+                else:
+                    out.write_text(text, "utf-8")
+            if plot is not None:
+                render(breakdown_spec(report), plot)
+
+    @report_app.command("pareto")
+    def pareto_command(
+        family: Annotated[
+            str | None, typer.Option("--family", help="Only this denial family (e.g. clinical).")
+        ] = None,
+        payer: Annotated[str | None, typer.Option("--payer", help="Only this payer id.")] = None,
+        share: Annotated[
+            float, typer.Option("--share", help="Share of the total the answer must reach.")
+        ] = 0.7,
+        measure: Annotated[
+            str, typer.Option("--by", help="Rank causes by dollars or count (denied claims).")
+        ] = "dollars",
+        cause: Annotated[
+            str, typer.Option("--cause", help=f"What a root cause is: one of {CUTS}.")
+        ] = "category",
+        since: SinceOption = None,
+        until: UntilOption = None,
+        where: WhereOption = None,
+        as_json: JsonOption = False,
+        plot: PlotOption = None,
+        from_parquet: ParquetOption = None,
+        db: DbOption = None,
+    ) -> None:
+        """The fewest root causes that make up --share of denials, with cumulative share."""
+        from denialops.analytics.charts import pareto_spec, render
+        from denialops.analytics.pareto import pareto
+
+        with user_errors():
+            if measure not in ("dollars", "count"):
+                raise DenialopsError(f"--by must be dollars or count, got {measure!r}")
+            analytics = _open(db, from_parquet)
+            try:
+                result = pareto(
+                    analytics,
+                    cause=cause,
+                    measure="dollars" if measure == "dollars" else "count",
+                    share=share,
+                    filters=_filters(where, family=family, payer=payer),
+                    since=_date(since, "--since"),
+                    until=_date(until, "--until"),
+                )
+            finally:
+                analytics.close()
+            if as_json:
+                print_json(result.to_json())
+            else:
+                answer = result.answer
+                typer.echo(
+                    f"{len(answer)} of {len(result.rows)} {cause} values make up "
+                    f"{answer[-1].cumulative_share if answer else 0:.1%} of denial {measure}"
+                    f" (target {share:.0%})"
+                )
+                for row in result.rows:
+                    mark = "*" if row.in_answer else " "
+                    typer.echo(
+                        f"{mark} {row.cause:<32} {row.denied_claims:>8} claims "
+                        f"{row.to_json()['dollars']:>14}  {row.share:>7.1%}  "
+                        f"cum {row.cumulative_share:>6.1%}"
+                    )
+            if plot is not None:
+                render(pareto_spec(result), plot)
+
+    @report_app.command("trend")
+    def trend_command(
+        by: Annotated[str, typer.Option("--by", help=f"One series per value of: {CUTS}.")] = (
+            "category"
+        ),
+        freq: Annotated[str, typer.Option("--freq", help="day, week or month.")] = "week",
+        measure: Annotated[
+            str, typer.Option("--measure", help="count (denied claims) or dollars.")
+        ] = "count",
+        event: Annotated[
+            str | None,
+            typer.Option(
+                "--event",
+                help='A change to test, "YYYY-MM-DD label" (e.g. "2026-09-01 new ED template").',
+            ),
+        ] = None,
+        window: Annotated[int, typer.Option("--window", help="Baseline periods.")] = 12,
+        threshold: Annotated[
+            float, typer.Option("--threshold", help="Robust z-score that flags a spike.")
+        ] = 3.5,
+        alpha: Annotated[
+            float, typer.Option("--alpha", help="Significance level of the --event test.")
+        ] = 0.05,
+        since: SinceOption = None,
+        until: UntilOption = None,
+        where: WhereOption = None,
+        as_json: JsonOption = False,
+        plot: PlotOption = None,
+        from_parquet: ParquetOption = None,
+        db: DbOption = None,
+    ) -> None:
+        """Denials per period with spikes flagged against a rolling baseline."""
+        from denialops.analytics.charts import render, trend_spec
+        from denialops.analytics.trend import SpikeSettings, parse_event, trend
+
+        with user_errors():
+            if freq not in ("day", "week", "month"):
+                raise DenialopsError(f"--freq must be day, week or month, got {freq!r}")
+            if measure not in ("count", "dollars"):
+                raise DenialopsError(f"--measure must be count or dollars, got {measure!r}")
+            if window < 2:
+                raise DenialopsError("--window must be at least 2 periods")
+            settings = SpikeSettings(window=window, min_history=min(4, window), threshold=threshold)
+            analytics = _open(db, from_parquet)
+            try:
+                result = trend(
+                    analytics,
+                    by=by,
+                    freq="day" if freq == "day" else "week" if freq == "week" else "month",
+                    measure="count" if measure == "count" else "dollars",
+                    filters=_filters(where),
+                    since=_date(since, "--since"),
+                    until=_date(until, "--until"),
+                    settings=settings,
+                    event=parse_event(event) if event else None,
+                    alpha=alpha,
+                )
+            finally:
+                analytics.close()
+            data = result.to_json()
+            if as_json:
+                print_json(data)
+            else:
+                _print_trend(data)
+            if plot is not None:
+                render(trend_spec(result), plot)
+
+    @export_app.command("parquet")
+    def export_parquet_command(
+        directory: Annotated[Path, typer.Argument(help="Directory to write (created).")],
+        db: DbOption = None,
+    ) -> None:
+        """Denial-level facts as Parquet, partitioned by month, for BI tools."""
+        from denialops.analytics.engine import open_analytics
+        from denialops.analytics.export import export_parquet
+
+        with user_errors():
+            analytics = open_analytics(db)
+            try:
+                written = export_parquet(analytics, directory)
+            finally:
+                analytics.close()
+            for table, rows in written.items():
+                typer.echo(f"{table}: {rows} rows -> {directory / table}")
+
+
+def _print_trend(data: dict[str, object]) -> None:
+    series = data["series"]
+    assert isinstance(series, list)
+    for s in series:
+        spikes = s["spikes"]
+        total = len(s["points"])
+        line = f"{s['key']:<32} {total} {data['freq']}s"
+        if spikes:
+            line += "  spikes: " + "; ".join(
+                f"began {sp['start']} (peak {sp['peak']} = {sp['peak_value']}, z {sp['z']})"
+                for sp in spikes
+            )
+        typer.echo(line)
+    event = data.get("event")
+    if isinstance(event, dict):
+        moved = ", ".join(event["moved"]) or "nothing"
+        typer.echo(f"event {event['date']} {event['label']}: moved {moved}")
+        for c in event["categories"]:
+            typer.echo(
+                f"  {c['key']:<32} per 1000 claims {c['per_1000_claims_before']} -> "
+                f"{c['per_1000_claims_after']}  p={c['p_adjusted']:.4g}"
+                f"{'  MOVED ' + c['direction'] if c['moved'] else ''}"
+            )
