@@ -98,6 +98,8 @@ def ingest(
 
     Unreadable transaction sets are quarantined and listed on stderr (exit code 1).
     """
+    from denialops.classify.apply import denial_summary
+    from denialops.commands.classify import print_denial_summary
     from denialops.store.db import make_engine
     from denialops.store.files import discover
     from denialops.store.ingest import ingest_sources
@@ -114,12 +116,14 @@ def ingest(
             total_bytes = sum(source.size for source in sources)
             with _progress_bar(total_bytes, enabled=not quiet) as advance:
                 summary = ingest_sources(engine, sources, progress=advance)
+            denials = denial_summary(engine)
         finally:
             engine.dispose()
     if json_output:
-        print_json(summary.to_json())
+        print_json({**summary.to_json(), "denials": denials})
     elif not quiet:
         _print_table(summary)
+        print_denial_summary(denials)
     if summary.quarantined:
         for item in summary.quarantined:
             typer.secho(

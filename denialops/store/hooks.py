@@ -15,5 +15,12 @@ IngestHook = Callable[[Connection, int], None]
 
 
 def default_hooks() -> list[IngestHook]:
-    """The hooks ingest runs when the caller names none (classification, work cases)."""
-    return []
+    """The hooks ingest runs when the caller names none, in order.
+
+    Classification first: the work register opens cases from the claim-level denial
+    status that classification sets.
+    """
+    from denialops.classify.apply import classify_remittance
+    from denialops.work import work_hook
+
+    return [classify_remittance, work_hook]

@@ -143,7 +143,7 @@ SCENARIOS: dict[str, DenialScenario] = {
             level="claim",
             kinds=INSTITUTIONAL,
         ),
-        _s("auth_invalid", "administrative", "CO", "15", ("M62",), ("N54",), kinds=LINE_KINDS),
+        _s("auth_invalid", "administrative", "CO", "284", ("M62",), ("N54",), kinds=LINE_KINDS),
         _s(
             "auth_exceeded", "administrative", "CO", "198", ("N54",), kinds=LINE_KINDS, partial=True
         ),
