@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import click
+from typing import Any
+
 import typer.main
 from typer.testing import CliRunner
 
 from denialops.cli import app
 
 
-def _walk(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[str, click.Command]]:
+def _walk(command: Any, path: tuple[str, ...] = ()) -> list[tuple[str, Any]]:
+    """Every command of the tree (Typer vendors click, so walk it by its attributes)."""
     found = [(" ".join(path), command)]
-    if isinstance(command, click.Group):
+    if hasattr(command, "commands"):
         for name, sub in command.commands.items():
             found.extend(_walk(sub, (*path, name)))
     return found
@@ -30,7 +32,7 @@ def test_every_option_and_argument_has_help_text() -> None:
         f"{path} {param.name}"
         for path, cmd in COMMANDS
         for param in cmd.params
-        if isinstance(param, click.Option) and not (param.help or "").strip()
+        if param.param_type_name == "option" and not (param.help or "").strip()
     ]
     assert missing == []
 
