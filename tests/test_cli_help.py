@@ -22,6 +22,11 @@ def _walk(command: Any, path: tuple[str, ...] = ()) -> list[tuple[str, Any]]:
 COMMANDS = _walk(typer.main.get_command(app))
 
 
+def test_the_walk_sees_every_command_group() -> None:
+    paths = {path for path, _cmd in COMMANDS}
+    assert {"ingest", "classify", "queue", "report kpis", "case move", "appeal letter"} <= paths
+
+
 def test_every_command_has_help_text() -> None:
     missing = [path for path, cmd in COMMANDS if path and not (cmd.help or "").strip()]
     assert missing == []
