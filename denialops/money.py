@@ -20,7 +20,9 @@ def parse_amount(text: str) -> Decimal:
     X12 allows only digits, one optional decimal point and a leading minus sign: no
     exponent, plus sign, spaces or digit separators (which Decimal alone would accept).
     """
-    if not text[1:].replace(".", "", 1).isdigit() and not text.replace(".", "", 1).isdigit():
+    if not text.isascii() or (
+        not text[1:].replace(".", "", 1).isdigit() and not text.replace(".", "", 1).isdigit()
+    ):
         raise ValueError(f"not a decimal amount: {text!r}")
     if text[0] not in "-.0123456789":
         raise ValueError(f"not a decimal amount: {text!r}")

@@ -57,7 +57,22 @@ def test_fmt(value: Decimal | None, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "abc", "1,000", "NaN", "Infinity", "1e5", "+5", " 5", "1_000", "-", "1.2.3", "5-"]
+    "text",
+    [
+        "",
+        "abc",
+        "1,000",
+        "NaN",
+        "Infinity",
+        "1e5",
+        "+5",
+        " 5",
+        "1_000",
+        "-",
+        "1.2.3",
+        "5-",
+        "\u0661",
+    ],
 )
 def test_parse_rejects_non_amounts(text: str) -> None:
     with pytest.raises(ValueError):

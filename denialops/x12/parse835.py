@@ -22,11 +22,12 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
 from denialops.errors import X12SyntaxError
+from denialops.money import parse_amount
 from denialops.x12.envelope import RejectedTransaction, read_transaction_sets
 from denialops.x12.remittance import (
     Adjustment,
@@ -44,7 +45,6 @@ from denialops.x12.segments import Delimiters
 # The loop the parser is in: decides where context-dependent segments go.
 HEADER, PARTY, SUMMARY, CLAIM, LINE, TRAILER = range(6)
 
-_AMOUNT_CHARS = "0123456789.-"
 _SEGMENT_ID = re.compile(r"[A-Z0-9]{2,3}")
 _CACHE_LIMIT = 50_000
 _amounts: dict[str, Decimal] = {}
@@ -56,13 +56,9 @@ def _amount(text: str, number: int, sid: str, position: int) -> Decimal:
     value = _amounts.get(text)
     if value is not None:
         return value
-    # Only digits, "." and "-" (no exponent, sign "+", spaces, "_", NaN or Infinity,
-    # which Decimal would accept); Decimal then rejects misplaced ones ("1-", "1.2.3").
     try:
-        if not text or text.strip(_AMOUNT_CHARS):
-            raise InvalidOperation
-        value = Decimal(text)
-    except InvalidOperation:
+        value = parse_amount(text)
+    except ValueError:
         raise X12SyntaxError(
             f"{text!r} is not a decimal amount" if text else "amount missing",
             segment_number=number,
