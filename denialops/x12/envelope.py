@@ -200,6 +200,26 @@ def read_transaction_sets(
         raw = reader.take(seg[2], seg[2] + len(current.join(seg[0])) + 1)
         return RejectedTransaction(name, seg[1], seg[2], "", exc, raw)
 
+    def trailer_mismatch(
+        seg: Segment, control: str, opener: str, count: int, count_name: str, counted: str
+    ) -> EnvelopeError | None:
+        """GE/IEA: element 2 repeats the opener's control number, element 1 counts inside."""
+        sid = seg[0][0]
+        trailer = _pad(seg[0], 3)
+        if trailer[2] != control:
+            return error(
+                f"{sid}02 control number {trailer[2]!r} does not match {opener.split()[0]}",
+                seg,
+                sid,
+                2,
+                f"{control!r} ({opener})",
+            )
+        if _count(trailer[1]) != count:
+            return error(
+                f"{sid}01 {count_name} {trailer[1]!r} is wrong", seg, sid, 1, f"{count} ({counted})"
+            )
+        return None
+
     def unfinished(at: Segment | None, why: str) -> RejectedTransaction:
         """Reject the open set, which ``at`` (or the end of the file) interrupted."""
         control = _pad(st_elements, 3)[2]
@@ -315,29 +335,16 @@ def read_transaction_sets(
                     seg, error("GE without a matching GS", seg, "GE", 0, "GS before GE")
                 )
                 continue
-            ge = _pad(elements, 3)
-            if ge[2] != isa.gs_control:
-                yield reject_segment(
-                    seg,
-                    error(
-                        f"GE02 control number {ge[2]!r} does not match GS06",
-                        seg,
-                        "GE",
-                        2,
-                        f"{isa.gs_control!r} (GS06 of segment {isa.gs_number})",
-                    ),
-                )
-            elif _count(ge[1]) != isa.sets:
-                yield reject_segment(
-                    seg,
-                    error(
-                        f"GE01 transaction set count {ge[1]!r} is wrong",
-                        seg,
-                        "GE",
-                        1,
-                        f"{isa.sets} (ST sets in group {isa.gs_control!r})",
-                    ),
-                )
+            problem = trailer_mismatch(
+                seg,
+                isa.gs_control,
+                f"GS06 of segment {isa.gs_number}",
+                isa.sets,
+                "transaction set count",
+                f"ST sets in group {isa.gs_control!r}",
+            )
+            if problem is not None:
+                yield reject_segment(seg, problem)
             isa.gs_control = None
         elif sid == "IEA":
             if isa is None:
@@ -353,29 +360,16 @@ def read_transaction_sets(
                         f"GE closing group {isa.gs_control!r}",
                     ),
                 )
-            iea = _pad(elements, 3)
-            if iea[2] != isa.control:
-                yield reject_segment(
-                    seg,
-                    error(
-                        f"IEA02 control number {iea[2]!r} does not match ISA13",
-                        seg,
-                        "IEA",
-                        2,
-                        f"{isa.control!r} (ISA13 of segment {isa.number})",
-                    ),
-                )
-            elif _count(iea[1]) != isa.groups:
-                yield reject_segment(
-                    seg,
-                    error(
-                        f"IEA01 functional group count {iea[1]!r} is wrong",
-                        seg,
-                        "IEA",
-                        1,
-                        f"{isa.groups} (GS groups in interchange {isa.control!r})",
-                    ),
-                )
+            problem = trailer_mismatch(
+                seg,
+                isa.control,
+                f"ISA13 of segment {isa.number}",
+                isa.groups,
+                "functional group count",
+                f"GS groups in interchange {isa.control!r}",
+            )
+            if problem is not None:
+                yield reject_segment(seg, problem)
             isa = None
         elif sid == "ISA":
             if isa is not None:
