@@ -127,7 +127,7 @@ def ingest(
     if summary.quarantined:
         for item in summary.quarantined:
             typer.secho(
-                f"quarantined: {item['file']} segment {item['segment_number']}: {item['reason']}",
+                f"quarantined: {item['file']} segment {item['error_segment']}: {item['reason']}",
                 fg=typer.colors.YELLOW,
                 err=True,
             )

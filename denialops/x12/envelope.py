@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol, TypeVar
 
-from denialops.errors import EnvelopeError, X12Error, X12SyntaxError
+from denialops.errors import EnvelopeError, Not835Error, X12Error, X12SyntaxError
 from denialops.x12.remittance import Envelope
 from denialops.x12.segments import BAD_SEGMENT, Delimiters, Segment, SegmentReader
 
@@ -34,12 +34,24 @@ class RejectedTransaction:
     its bytes as received (for quarantine) and ``error`` says what is wrong and where.
     """
 
+    @classmethod
+    def of_set(
+        cls, file: str, number: int, offset: int, control: str, error: X12Error, raw: bytes
+    ) -> RejectedTransaction:
+        """A rejected transaction set; its content is withheld when it is not an 835."""
+        if isinstance(error, Not835Error):
+            return cls(file, number, offset, control, error, b"", content_withheld=True)
+        return cls(file, number, offset, control, error, raw)
+
     file: str
     segment_number: int
     byte_offset: int
     st_control: str
     error: X12Error
     raw: bytes
+    content_withheld: bool = False
+    """True when ``raw`` is deliberately empty: the set is not an 835 (an 837, 270 ...)
+    and may hold patient data, so nothing of it is handed out, quarantine included."""
 
 
 SegmentHandler = Callable[[list[str], int], None]
@@ -235,6 +247,8 @@ def read_transaction_sets(
         end = at[2] if at is not None else st_offset + (1 << 62)
         raw = reader.take(st_offset, end).rstrip(b"\r\n \t")
         reader.release()
+        if isinstance(failed, Not835Error):
+            return RejectedTransaction.of_set(name, st_number, st_offset, control, failed, raw)
         return RejectedTransaction(name, st_number, st_offset, control, exc, raw)
 
     for elements, number, offset in reader:
@@ -310,7 +324,7 @@ def read_transaction_sets(
                     yield record
                     continue
             assert failed is not None  # no parser only when starting one failed
-            yield RejectedTransaction(name, st_number, st_offset, control, failed, raw)
+            yield RejectedTransaction.of_set(name, st_number, st_offset, control, failed, raw)
         elif sid == "GS":
             if isa is None:
                 yield reject_segment(
@@ -400,9 +414,9 @@ def read_transaction_sets(
             yield reject_segment(
                 seg,
                 error(
-                    f"segment {sid[:3]!r} outside a transaction set",
+                    f"segment {sid[:20]!r} outside a transaction set",
                     seg,
-                    sid[:3],
+                    sid[:20],
                     0,
                     "ST, GS, GE or IEA",
                 ),
