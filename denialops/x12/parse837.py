@@ -306,7 +306,12 @@ class _Parser:
 
     def dmg(self, e: list[str], number: int) -> None:
         target = self.target
-        if isinstance(target, Person) and len(e) == 4 and e[1] == "D8" and target.birth_date is None:
+        if (
+            isinstance(target, Person)
+            and len(e) == 4
+            and e[1] == "D8"
+            and target.birth_date is None
+        ):
             target.birth_date = _d8(e[2], number, "DMG", 2)
             target.sex = e[3]
         else:
