@@ -126,8 +126,7 @@ def load_rules(path: Path | None = None) -> RuleBook:
         where = ".".join(str(part) for part in first["loc"])
         raise RulesError(f"{source}: {where}: {first['msg']}") from None
     unknown = (
-        sorted({k for k in book.edits} | {k for p in book.payers for k in p.edits})
-        - EDITS_BY_ID.keys()
+        sorted(set(book.edits) | {k for p in book.payers for k in p.edits}) - EDITS_BY_ID.keys()
     )
     if unknown:
         raise RulesError(f"{source}: unknown edit ids {', '.join(sorted(unknown))}")
@@ -158,8 +157,11 @@ def _csv_rows(path: Path, required: set[str]) -> Iterator[tuple[int, dict[str, s
 
 
 def load_authorizations(path: Path) -> dict[str, list[Authorization]]:
-    """Authorizations on file, by member id, from a CSV with columns
-    ``number, member_id, codes (space- or semicolon-separated), start, end[, units, provider_npi]``."""
+    """Authorizations on file, by member id, from a CSV.
+
+    Columns: ``number, member_id, codes`` (space- or semicolon-separated), ``start, end``
+    and optionally ``units, provider_npi``.
+    """
     found: dict[str, list[Authorization]] = {}
     for line, row in _csv_rows(path, {"number", "member_id", "codes", "start", "end"}):
         try:

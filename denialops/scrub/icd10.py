@@ -31,9 +31,10 @@ def _icd() -> ModuleType:
     # The package reads its data with a deprecated importlib API; that warning is its own.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        import simple_icd_10_cm
+        import simple_icd_10_cm  # type: ignore[import-untyped]
 
-    return simple_icd_10_cm
+    module: ModuleType = simple_icd_10_cm
+    return module
 
 
 @dataclass(frozen=True, slots=True)

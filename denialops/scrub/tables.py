@@ -174,14 +174,16 @@ def hcpcs_level2() -> dict[str, HcpcsCode]:
 
 @cache
 def places_of_service() -> dict[str, str]:
-    """POS code -> name (CMS list of June 2024)."""
-    return {
-        row["pos_code"]: row["pos_name"] for row in _shipped_rows("place_of_service_2024-06.csv")
-    }
+    """POS code -> name (CMS list of June 2024); codes CMS lists as unassigned are left out."""
+    rows = _shipped_rows("place_of_service_2024-06.csv")
+    return {row["pos_code"]: row["pos_name"] for row in rows if row["pos_name"] != "Unassigned"}
 
 
 # -- the user's store of CMS files ---------------------------------------------------
 
+_INSERT_LOADED = (
+    "INSERT INTO loaded_file (name, kind, table_name, rows, effective) VALUES (?,?,?,?,?)"
+)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ncci_ptp (
     kind TEXT NOT NULL, column1 TEXT NOT NULL, column2 TEXT NOT NULL,
@@ -283,8 +285,8 @@ def load_ptp(
             conn.executemany("INSERT OR REPLACE INTO ncci_ptp VALUES (?,?,?,?,?,?,?)", pending)
             rows += len(pending)
             conn.execute(
-                "INSERT INTO loaded_file (name, kind, table_name, rows) VALUES (?,?,?,?)",
-                (path.name, kind, "ncci_ptp", rows),
+                _INSERT_LOADED,
+                (path.name, kind, "ncci_ptp", rows, None),
             )
     finally:
         conn.close()
@@ -372,7 +374,7 @@ def load_mue(
                 [(kind, code, _ymd(when), value, adj, why) for code, value, adj, why in rows],
             )
             conn.execute(
-                "INSERT INTO loaded_file (name, kind, table_name, rows, effective) VALUES (?,?,?,?,?)",
+                _INSERT_LOADED,
                 (path.name, kind, "mue", len(rows), _ymd(when)),
             )
     finally:
@@ -450,7 +452,8 @@ class EditTables:
             if self.store is not None:
                 by_date: dict[date, dict[str, Mue]] = {}
                 for code, eff, value, adj, why in self.store.execute(
-                    "SELECT code, effective, value, adjudication, rationale FROM mue WHERE kind = ?",
+                    "SELECT code, effective, value, adjudication, rationale "
+                    "FROM mue WHERE kind = ?",
                     (kind,),
                 ):
                     when = _from_ymd(eff)
