@@ -203,10 +203,87 @@ def load_mue_command(
     )
 
 
+prevention_app = typer.Typer(
+    help="Which claim edits would have prevented which past denials.", no_args_is_help=True
+)
+
+
+@prevention_app.command("report")
+def prevention_report_command(
+    claims: Annotated[
+        list[Path],
+        typer.Option("--claims", help="837 files as submitted (repeatable; folders allowed)."),
+    ],
+    remits: Annotated[
+        list[Path],
+        typer.Option(
+            "--remits", help="835 files that answered them (repeatable; folders allowed)."
+        ),
+    ],
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only denials decided on or after YYYY-MM-DD.")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many edits to rank.")] = 10,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="Payer rule sets (default: shipped).")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Rank the edits by the denials and dollars they would have prevented, and say
+    which share of denials no edit catches."""
+    from denialops.scrub import Scrubber, load_rules
+    from denialops.scrub.prevention import (
+        claims_from_files,
+        denials_from_remittances,
+        prevention_report,
+    )
+    from denialops.scrub.tables import EditTables
+
+    first = _date_option(since, "--since")
+    claim_files = _expand(claims, (".837", ".x12", ".edi", ".txt"))
+    remit_files = _expand(remits, (".835", ".x12", ".edi", ".txt", ".era"))
+    with user_errors(), EditTables() as tables:
+        scrubber = Scrubber(tables=tables, rules=load_rules(rules))
+        report = prevention_report(
+            claims_from_files(claim_files),
+            denials_from_remittances(remit_files, since=first),
+            scrubber,
+        )
+    if json_output:
+        print_json(report.as_record(top))
+        return
+    typer.echo(
+        f"{report.denials} denied claims ({report.dollars:,.2f} dollars); "
+        f"{report.matched} with their 837; {report.caught} flagged by at least one edit "
+        f"({report.caught_dollars:,.2f} dollars); no edit catches "
+        f"{report.uncaught_share:.1%} of them"
+    )
+    typer.echo(f"{'edit':<18} {'denials':>8} {'dollars':>14} {'same CARC':>10}  top CARCs")
+    for impact in report.edits[:top]:
+        carcs = ", ".join(c for c, _ in sorted(impact.carcs.items(), key=lambda kv: -kv[1])[:3])
+        typer.echo(
+            f"{impact.edit_id:<18} {impact.denials:>8} {impact.dollars:>14,.2f} "
+            f"{impact.same_reason:>10}  {carcs}"
+        )
+
+
+def _expand(paths: list[Path], suffixes: tuple[str, ...]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in suffixes))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise fail(f"{path}: no such file or folder")
+    return found
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the application."""
     from denialops.commands.classify import refdata_app
 
     app.command("scrub")(scrub_command)
+    app.add_typer(prevention_app, name="prevention")
     refdata_app.command("load-ncci")(load_ncci_command)
     refdata_app.command("load-mue")(load_mue_command)

@@ -240,9 +240,17 @@ class Scrubber:
         )
         self.only = frozenset(only) if only is not None else None
 
-    def scrub(self, claim: SubmittedClaim, *, source_file: str = "") -> ClaimResult:
+    def scrub(
+        self, claim: SubmittedClaim, *, source_file: str = "", as_of: date | None = None
+    ) -> ClaimResult:
+        """Findings for one claim; ``as_of`` replaces today for timely filing (a replay
+        of past claims judges each on the day it was submitted)."""
         payer = self.rules.for_claim(claim)
         self.context.auth_requirements = _requirements(payer)
+        if as_of is not None:
+            self.context.today, today = as_of, self.context.today
+        else:
+            today = self.context.today
         result = ClaimResult(
             claim.patient_control_number, claim.payer.payer_id, claim.kind, source_file
         )
@@ -255,6 +263,7 @@ class Scrubber:
             for finding in edit.check(claim, self.context, edit):
                 result.findings.append(self._stamp(finding, setting))
         result.findings.sort(key=lambda f: (-f.severity.rank, f.line or 0, f.edit_id))
+        self.context.today = today
         return result
 
     def _stamp(self, finding: Finding, setting: Any) -> Finding:

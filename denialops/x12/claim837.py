@@ -167,6 +167,7 @@ class SubmittedClaim:
     lines: list[ClaimLine] = field(default_factory=list)
     extra_segments: list[list[str]] = field(default_factory=list)
     segment_number: int = field(default=0, compare=False)  # CLM's segment number in its file
+    submitted: date | None = field(default=None, compare=False)  # BHT04 of its batch
 
     @property
     def type_of_bill(self) -> str:

@@ -406,6 +406,7 @@ class _Parser:
             claim.facility_type = facility[0]
         else:
             claim.place_of_service = facility[0]
+        claim.submitted = self.batch.created
         if len(e) > 10 or len(facility) > 3:
             claim.extra_segments.append(e)
         self.batch.claims.append(claim)
