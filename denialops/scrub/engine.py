@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -30,10 +30,11 @@ from denialops.scrub.edits import (
     AuthRequirement,
     Context,
     CoveragePolicy,
+    Edit,
     PatternKey,
     PatternStat,
 )
-from denialops.scrub.findings import ClaimResult, Finding, Severity
+from denialops.scrub.findings import ClaimResult, Severity
 from denialops.scrub.tables import EditTables
 from denialops.x12.claim837 import SubmittedClaim
 from denialops.x12.envelope import RejectedTransaction
@@ -135,11 +136,34 @@ def load_rules(path: Path | None = None) -> RuleBook:
     return book
 
 
+def _expand(low: str, high: str) -> frozenset[str]:
+    """A range of numeric codes as a set (ranges of other codes stay ranges)."""
+    if low.isdigit() and high.isdigit() and len(low) == len(high) and int(high) - int(low) < 10_000:
+        return frozenset(f"{n:0{len(low)}d}" for n in range(int(low), int(high) + 1))
+    return frozenset()
+
+
 def _requirements(rules: PayerRules) -> list[AuthRequirement]:
-    return [
-        AuthRequirement(frozenset(r.codes), tuple(r.ranges), r.description)
-        for r in rules.prior_authorization
-    ]
+    found: list[AuthRequirement] = []
+    for rule in rules.prior_authorization:
+        codes = set(rule.codes)
+        ranges: list[tuple[str, str]] = []
+        for low, high in rule.ranges:
+            expanded = _expand(low, high)
+            if expanded:
+                codes |= expanded
+            else:
+                ranges.append((low, high))
+        found.append(AuthRequirement(frozenset(codes), tuple(ranges), rule.description))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What runs for one payer's claims: the edits in order with their settings."""
+
+    edits: tuple[tuple[Edit, Severity | None], ...]
+    requirements: list[AuthRequirement]
 
 
 def _csv_rows(path: Path, required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -202,13 +226,18 @@ def timely_filing_from_profiles(profiles_path: Path | None = None) -> Any:
     from denialops.work.deadlines import load_profiles
 
     book = load_profiles(profiles_path)
+    windows: dict[tuple[str, str], Any] = {}
 
     def due(claim: SubmittedClaim) -> date | None:
         start = claim.first_service_date()
         if start is None:
             return None
-        profile = book.for_payer(claim.payer.payer_id, claim.payer.filing_indicator)
-        return profile.timely_filing.due(start)
+        key = (claim.payer.payer_id, claim.payer.filing_indicator)
+        window = windows.get(key)
+        if window is None:
+            window = windows[key] = book.for_payer(*key).timely_filing
+        found: date = window.due(start)
+        return found
 
     return due
 
@@ -239,14 +268,29 @@ class Scrubber:
             timely_filing_due=timely_filing_from_profiles() if timely_filing else None,
         )
         self.only = frozenset(only) if only is not None else None
+        self._plans: dict[str, _Plan] = {}
+
+    def _plan(self, payer: PayerRules) -> _Plan:
+        plan = self._plans.get(payer.name)
+        if plan is None:
+            edits: list[tuple[Edit, Severity | None]] = []
+            for edit in EDITS:
+                if self.only is not None and edit.edit_id not in self.only:
+                    continue
+                setting = self.rules.setting(payer, edit.edit_id)
+                if setting.enabled:
+                    version = f"{edit.version}@{self.rules.version}"
+                    edits.append((replace(edit, version=version), setting.severity))
+            plan = self._plans[payer.name] = _Plan(tuple(edits), _requirements(payer))
+        return plan
 
     def scrub(
         self, claim: SubmittedClaim, *, source_file: str = "", as_of: date | None = None
     ) -> ClaimResult:
         """Findings for one claim; ``as_of`` replaces today for timely filing (a replay
         of past claims judges each on the day it was submitted)."""
-        payer = self.rules.for_claim(claim)
-        self.context.auth_requirements = _requirements(payer)
+        plan = self._plan(self.rules.for_claim(claim))
+        self.context.auth_requirements = plan.requirements
         if as_of is not None:
             self.context.today, today = as_of, self.context.today
         else:
@@ -254,23 +298,15 @@ class Scrubber:
         result = ClaimResult(
             claim.patient_control_number, claim.payer.payer_id, claim.kind, source_file
         )
-        for edit in EDITS:
-            if self.only is not None and edit.edit_id not in self.only:
-                continue
-            setting = self.rules.setting(payer, edit.edit_id)
-            if not setting.enabled:
-                continue
+        findings = result.findings
+        for edit, severity in plan.edits:
             for finding in edit.check(claim, self.context, edit):
-                result.findings.append(self._stamp(finding, setting))
+                if severity is not None and finding.severity not in (severity, Severity.INFO):
+                    finding = replace(finding, severity=severity)
+                findings.append(finding)
         result.findings.sort(key=lambda f: (-f.severity.rank, f.line or 0, f.edit_id))
         self.context.today = today
         return result
-
-    def _stamp(self, finding: Finding, setting: Any) -> Finding:
-        version = f"{finding.edit_version}@{self.rules.version}"
-        if setting.severity is not None and finding.severity != Severity.INFO:
-            return replace(finding, severity=setting.severity, edit_version=version)
-        return replace(finding, edit_version=version)
 
     def scrub_file(self, path: Path) -> Iterator[ClaimResult | RejectedTransaction]:
         for item in iter_claims(path):

@@ -22,6 +22,7 @@ import io
 import os
 import re
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -39,6 +40,9 @@ NcciKind = Literal["practitioner", "hospital"]
 MueKind = Literal["practitioner", "outpatient_hospital", "dme"]
 NCCI_KINDS: tuple[NcciKind, ...] = ("practitioner", "hospital")
 MUE_KINDS: tuple[MueKind, ...] = ("practitioner", "outpatient_hospital", "dme")
+
+PAIR_CACHE_CODES = 4096
+"""Column 1 codes whose PTP rows a run keeps at hand (least recently used go first)."""
 
 SHIPPED_MUE_EFFECTIVE = date(2024, 7, 1)
 _SHIPPED_MUE_FILES: dict[MueKind, str] = {
@@ -388,6 +392,7 @@ class EditTables:
     def __init__(self, folder: Path | None = None) -> None:
         self.store = open_store(folder)
         self._ptp_column1: dict[NcciKind, frozenset[str]] = {}
+        self._pairs_cache: OrderedDict[tuple[str, str], dict[str, list[PtpEdit]]] = OrderedDict()
         self._mue_loaded: dict[MueKind, list[tuple[date, dict[str, Mue]]]] = {}
 
     def close(self) -> None:
@@ -422,31 +427,51 @@ class EditTables:
             self._ptp_column1[kind] = found
         return found
 
+    def _pairs_of(self, kind: NcciKind, column1: str) -> dict[str, list[PtpEdit]]:
+        """Every PTP row with this column 1 code, by column 2 (one indexed query, cached:
+        claims repeat a few hundred codes endlessly, so most lookups never reach SQLite)."""
+        key = (kind, column1)
+        found = self._pairs_cache.get(key)
+        if found is not None:
+            self._pairs_cache.move_to_end(key)
+            return found
+        found = {}
+        assert self.store is not None
+        for c2, eff, dele, mod, why in self.store.execute(
+            "SELECT column2, effective, deletion, modifier, rationale FROM ncci_ptp "
+            "WHERE kind = ? AND column1 = ?",
+            (kind, column1),
+        ):
+            effective = _from_ymd(eff)
+            assert effective is not None
+            edit = PtpEdit(kind, column1, c2, effective, _from_ymd(dele), mod, why or "")
+            found.setdefault(c2, []).append(edit)
+        self._pairs_cache[key] = found
+        if len(self._pairs_cache) > PAIR_CACHE_CODES:
+            self._pairs_cache.popitem(last=False)
+        return found
+
     def ptp_pairs(self, kind: NcciKind, codes: Iterable[str], on: date) -> list[PtpEdit]:
-        """The PTP edits in force on ``on`` between any two of ``codes`` (one query)."""
-        distinct = sorted(set(codes))
+        """The PTP edits in force on ``on`` between any two of ``codes``."""
+        distinct = set(codes)
         if self.store is None or len(distinct) < 2:
             return []
-        firsts = [c for c in distinct if c in self._column1_codes(kind)]
-        if not firsts:
-            return []
-        marks = ",".join("?" * len(firsts))
-        others = ",".join("?" * len(distinct))
-        day = _ymd(on)
-        rows = self.store.execute(
-            f"SELECT column1, column2, effective, deletion, modifier, rationale FROM ncci_ptp "
-            f"WHERE kind = ? AND column1 IN ({marks}) AND column2 IN ({others}) "
-            f"AND effective <= ? AND (deletion IS NULL OR deletion >= ?)",
-            (kind, *firsts, *distinct, day, day),
-        ).fetchall()
-        return [
-            PtpEdit(kind, c1, c2, _from_ymd(eff) or on, _from_ymd(dele), mod, why or "")
-            for c1, c2, eff, dele, mod, why in rows
-            if c1 != c2
-        ]
+        column1 = self._column1_codes(kind)
+        found: list[PtpEdit] = []
+        for first in sorted(distinct & column1):
+            pairs = self._pairs_of(kind, first)
+            for second in sorted(distinct):
+                if second == first:
+                    continue
+                for edit in pairs.get(second, ()):
+                    if edit.in_force(on):
+                        found.append(edit)
+        return found
 
     def _mue_tables(self, kind: MueKind) -> list[tuple[date, dict[str, Mue]]]:
         found = self._mue_loaded.get(kind)
+        if found is not None:
+            return found
         if found is None:
             found = [(SHIPPED_MUE_EFFECTIVE, shipped_mue(kind))]
             if self.store is not None:
@@ -467,6 +492,8 @@ class EditTables:
     def mue(self, kind: MueKind, code: str, on: date) -> Mue | None:
         """The MUE in force for a code on a date of service (the newest table not after it)."""
         tables = self._mue_tables(kind)
+        if len(tables) == 1 and on >= tables[0][0]:
+            return tables[0][1].get(code)  # the common case: only the shipped table
         for effective, table in tables:
             if effective <= on:
                 return table.get(code)
