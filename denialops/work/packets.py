@@ -17,7 +17,8 @@ from typing import Any
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 
-from denialops.work.documents import MAX_BYTES, DocumentRejected, check_file
+from denialops.errors import DocumentRejected
+from denialops.work.documents import MAX_BYTES, check_file
 from denialops.work.letters import Letter, write_pdf
 
 
