@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, cast
+from typing import IO, Any, Literal, cast
 
 import jinja2
 from jinja2 import meta, nodes
@@ -409,7 +409,7 @@ def parse_blocks(text: str) -> list[Block]:
     return [Block(b.kind, b.text.replace(LITERAL, "")) for b in blocks]
 
 
-def write_pdf(letter: Letter, path: Path | BinaryIO, *, page_numbers: bool = True) -> int:
+def write_pdf(letter: Letter, path: Path | IO[bytes], *, page_numbers: bool = True) -> int:
     """Write the letter as PDF (numbered pages unless a packet numbers them); returns pages."""
     from reportlab.lib.pagesizes import LETTER
     from reportlab.lib.styles import getSampleStyleSheet
