@@ -27,7 +27,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData
 
 from denialops.errors import StoreError
-from denialops.store.database import create_db_engine, write_transaction
+from denialops.store.database import create_db_engine, driver_cursor, write_transaction
 
 if TYPE_CHECKING:
     from denialops.store.database import Database
@@ -101,7 +101,7 @@ def upgrade(target: str | Engine | Database, revision: str = "head") -> None:
 def _upgrade_locked(conn: Connection, revision: str, wanted: str) -> None:
     sqlite = conn.dialect.name == "sqlite"
     if sqlite:
-        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # only outside a transaction
+        _pragma(conn, "foreign_keys=OFF")  # has effect only outside a transaction
     try:
         with write_transaction(conn):
             if not sqlite:
@@ -120,7 +120,14 @@ def _upgrade_locked(conn: Connection, revision: str, wanted: str) -> None:
                     )
     finally:
         if sqlite:
-            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            _pragma(conn, "foreign_keys=ON")
+
+
+def _pragma(conn: Connection, setting: str) -> None:
+    """A PRAGMA on the driver connection itself: SQLAlchemy would begin a transaction."""
+    cursor = driver_cursor(conn)
+    cursor.execute(f"PRAGMA {setting}")
+    cursor.close()
 
 
 def migrated_engine(url: str | None = None) -> Engine:
