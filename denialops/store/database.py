@@ -284,6 +284,30 @@ def driver_cursor(conn: Connection) -> Any:
 # --------------------------------------------------------------------------- transactions
 
 
+def begin_write(conn: Connection) -> bool:
+    """Begin the one write transaction on ``conn``; the caller commits or rolls back.
+
+    For code that manages commits itself (the ingest pipeline commits every few MB);
+    everything else uses :func:`write_transaction`. Returns False when the connection
+    was already in a write transaction (nothing begun: the caller joins it). A read
+    transaction still open on the connection is ended first (it holds no changes).
+    """
+    if conn.in_transaction():
+        if conn.info.get(_WRITING):
+            return False
+        conn.commit()
+    conn.info[_WRITE_REQUESTED] = True
+    try:
+        conn.begin()
+    finally:
+        conn.info.pop(_WRITE_REQUESTED, None)
+    if conn.dialect.name == "sqlite" and not conn.info.get(_WRITING):
+        # An engine not made by Database (no begin hook): take the lock ourselves.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    conn.info[_WRITING] = True
+    return True
+
+
 @contextmanager
 def write_transaction(conn: Connection) -> Iterator[Connection]:
     """The one write transaction: committed on success, rolled back on any exception.
@@ -297,20 +321,9 @@ def write_transaction(conn: Connection) -> Iterator[Connection]:
     outer block commits). A read transaction still open on the connection is ended
     first (it holds no changes: reads only).
     """
-    if conn.in_transaction():
-        if conn.info.get(_WRITING):
-            yield conn
-            return
-        conn.commit()
-    conn.info[_WRITE_REQUESTED] = True
-    try:
-        conn.begin()
-        if conn.dialect.name == "sqlite" and not conn.info.get(_WRITING):
-            # An engine not made by Database (no begin hook): take the lock ourselves.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-    finally:
-        conn.info.pop(_WRITE_REQUESTED, None)
-    conn.info[_WRITING] = True
+    if not begin_write(conn):
+        yield conn
+        return
     try:
         yield conn
     except BaseException:
@@ -320,6 +333,10 @@ def write_transaction(conn: Connection) -> Iterator[Connection]:
         conn.commit()
     finally:
         conn.info.pop(_WRITING, None)
+
+
+def _transaction_ended(conn: Connection) -> None:
+    conn.info.pop(_WRITING, None)
 
 
 def _sqlite_on_connect(read_only: bool) -> Callable[[Any, Any], None]:
@@ -358,8 +375,11 @@ def create_db_engine(
         engine = create_engine(resolved, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_on_connect(read_only))
         event.listen(engine, "begin", _sqlite_on_begin)
-        return engine
-    return create_engine(resolved, pool_pre_ping=True)
+    else:
+        engine = create_engine(resolved, pool_pre_ping=True)
+    event.listen(engine, "commit", _transaction_ended)
+    event.listen(engine, "rollback", _transaction_ended)
+    return engine
 
 
 # --------------------------------------------------------------------------- Database
