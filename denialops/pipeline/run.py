@@ -373,7 +373,8 @@ def _ingest_source(
     committed_at = 0
     try:
         with source.open() as stream:
-            target: Path | Any = source.path if source.member is None else stream
+            plain = source.member is None and not source.problem  # else the stream says why
+            target: Path | Any = source.path if plain else stream
             try:
                 for item in read_835(target, name=source.name):
                     if isinstance(item, RejectedTransaction):
