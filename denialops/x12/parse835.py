@@ -40,7 +40,7 @@ from denialops.x12.remittance import (
     Remittance,
     ServiceLine,
 )
-from denialops.x12.segments import Delimiters
+from denialops.x12.segments import MAX_HELD, Delimiters
 
 # The loop the parser is in: decides where context-dependent segments go.
 HEADER, PARTY, SUMMARY, CLAIM, LINE, TRAILER = range(6)
@@ -838,6 +838,7 @@ def read_835(
     name: str | None = None,
     chunk_size: int = 1 << 20,
     repair: Iterable[str] = (),
+    max_set_bytes: int = MAX_HELD,
 ) -> Iterator[Remittance | RejectedTransaction]:
     """Stream the remittances of an 835 file (path or binary stream), in file order.
 
@@ -850,6 +851,9 @@ def read_835(
     ``repair={"separators"}``: a set whose composites all use one component separator
     other than ISA16 (``HC>99214`` under ISA16 ``:``) is read with that separator and a
     warning on the remittance; without it such a set is rejected.
+
+    ``max_set_bytes`` (default 256 MB): a larger transaction set is refused unread, and
+    unreadable text is kept for the quarantine whole up to that size.
     """
     repairs = frozenset(repair)
     unknown = repairs - REPAIRS
@@ -858,9 +862,9 @@ def read_835(
     label = name if name is not None else _source_name(source)
     if isinstance(source, str | os.PathLike):
         with Path(source).open("rb") as stream:
-            yield from _read(stream, label, chunk_size, repairs)
+            yield from _read(stream, label, chunk_size, repairs, max_set_bytes)
     else:
-        yield from _read(source, label, chunk_size, repairs)
+        yield from _read(source, label, chunk_size, repairs, max_set_bytes)
 
 
 @contextmanager
@@ -893,7 +897,11 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _read(
-    stream: BinaryIO, name: str, chunk_size: int, repair: frozenset[str] = frozenset()
+    stream: BinaryIO,
+    name: str,
+    chunk_size: int,
+    repair: frozenset[str] = frozenset(),
+    max_set_bytes: int = MAX_HELD,
 ) -> Iterator[Remittance | RejectedTransaction]:
     def start(
         envelope: Envelope, delimiters: Delimiters, st: list[str], number: int, offset: int
@@ -902,7 +910,9 @@ def _read(
         parser.rem.source_file = name
         return parser
 
-    sets = read_transaction_sets(stream, start, name=name, chunk_size=chunk_size)
+    sets = read_transaction_sets(
+        stream, start, name=name, chunk_size=chunk_size, max_set_bytes=max_set_bytes
+    )
     while True:
         with _gc_paused():
             item = next(sets, None)

@@ -40,7 +40,16 @@ MAX_SEGMENT = 1 << 20
 """Longer than any real segment: text without a terminator this long is rejected."""
 
 RAW_PREVIEW = 4096
-"""How much of unreadable text a rejection keeps (the rest is skipped, not held)."""
+"""How much of unreadable text a rejection keeps when the whole is over the limit."""
+
+MAX_HELD = 256 << 20
+"""Default limit of text held for one transaction set (or one unreadable stretch): a set
+larger than this is refused (:data:`TOO_BIG`), unreadable text beyond it is not kept."""
+
+TOO_BIG = "\x00BIG"
+"""Pseudo segment id yielded (without a segment number of its own) when the text held
+since :meth:`SegmentReader.keep` passed the limit; the held text has been dropped.
+Its elements are ``[TOO_BIG, limit]``."""
 
 Segment = tuple[list[str], int, int]
 """(elements, 1-based segment number in the file, byte offset of the segment)."""
@@ -176,11 +185,16 @@ class SegmentReader:
     from the kept offset on is held.
     """
 
-    def __init__(self, stream: BinaryIO, *, chunk_size: int = 1 << 20) -> None:
+    def __init__(
+        self, stream: BinaryIO, *, chunk_size: int = 1 << 20, max_held: int = MAX_HELD
+    ) -> None:
         if chunk_size < 1:
             raise ValueError("chunk_size must be positive")
         self._stream = stream
         self._chunk_size = chunk_size
+        self.max_held = max_held
+        self._held = 0  # characters in _parts
+        self._overflowed = False
         self.delimiters: Delimiters | None = None
         self._parts: list[str] = []  # decoded chunks still needed
         self._parts_pos = 0  # absolute offset of _parts[0]
@@ -227,6 +241,11 @@ class SegmentReader:
             return ""
         text = data.decode("latin-1")
         self._parts.append(text)
+        self._held += len(text)
+        keep = self._keep_from
+        if keep is not None and self._parts_pos + self._held - keep > self.max_held:
+            self._keep_from = None  # over the limit: stop holding (the consumer is told)
+            self._overflowed = True
         return text
 
     def _forget_before(self, offset: int) -> None:
@@ -235,7 +254,28 @@ class SegmentReader:
         floor = offset if keep is None or keep > offset else keep
         parts = self._parts
         while len(parts) > 1 and self._parts_pos + len(parts[0]) <= floor:
-            self._parts_pos += len(parts.pop(0))
+            dropped = len(parts.pop(0))
+            self._parts_pos += dropped
+            self._held -= dropped
+
+    def _hold(self, offset: int) -> None:
+        """Hold text from ``offset`` on, without giving up what is already held."""
+        if self._keep_from is None or self._keep_from > offset:
+            self._keep_from = offset
+
+    def _bad_text(self, start: int, end: int, preview: str) -> tuple[str, str]:
+        """Unreadable text ``[start, end)`` whole, or its preview and a note if too long."""
+        try:
+            text = self.take(start, end).decode("latin-1")
+        except ValueError:
+            text = ""
+        if self._keep_from == start:
+            self._keep_from = None
+        self._overflowed = False
+        if len(text) == end - start:
+            return text, ""
+        kept = preview[: end - start]
+        return kept, f"; only its first {len(kept):,} of {end - start:,} bytes are kept"
 
     # -- between interchanges --------------------------------------------------------
     def _sync(
@@ -264,6 +304,7 @@ class SegmentReader:
                 except X12SyntaxError as exc:
                     if bad_start < 0:
                         bad_start, bad_text = buf_pos, buf[:RAW_PREVIEW]
+                        self._hold(bad_start)
                         label = exc.label()
                         bad_message = f"{label}: {exc.message}" if label != "ISA" else exc.message
                         bad_expected = exc.expected or ""
@@ -271,8 +312,9 @@ class SegmentReader:
                     continue
                 if bad_start >= 0:
                     number += 1
-                    text = bad_text[: buf_pos - bad_start]
-                    yield [BAD_SEGMENT, bad_message, bad_expected, text], number, bad_start
+                    text, note = self._bad_text(bad_start, buf_pos, bad_text)
+                    bad = [BAD_SEGMENT, bad_message + note, bad_expected, text]
+                    yield bad, number, bad_start
                     bad_start = -1
                 sep = _line_break_after(buf, ISA_LENGTH, delims.segment)
                 number += 1
@@ -284,11 +326,13 @@ class SegmentReader:
             if not buf:
                 if bad_start >= 0:
                     number += 1
-                    yield [BAD_SEGMENT, bad_message, bad_expected, bad_text], number, bad_start
+                    text, note = self._bad_text(bad_start, buf_pos, bad_text)
+                    yield [BAD_SEGMENT, bad_message + note, bad_expected, text], number, bad_start
                 return
             if bad_start < 0:
                 bad_start, bad_text = buf_pos, buf[:RAW_PREVIEW]
                 bad_message, bad_expected = "text that is not an X12 interchange", "an ISA segment"
+                self._hold(bad_start)
             found = buf.find("ISA", 1)
             if found < 0:  # skip all but a possible "IS" cut at the chunk end
                 cut = max(len(buf) - 2, 1)
@@ -338,6 +382,9 @@ class SegmentReader:
                     if more:
                         buf += more
                         self._forget_before(buf_pos)
+                        if self._overflowed:
+                            self._overflowed = False
+                            yield [TOO_BIG, str(self.max_held)], number, buf_pos
                         continue
                     tail = buf.strip(_WHITE)  # a last segment without terminator
                     if tail:

@@ -244,3 +244,57 @@ def test_repair_never_guesses_an_inconsistent_separator() -> None:
 def test_unknown_repair_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown repair"):
         _items(PROFESSIONAL, repair={"everything"})
+
+
+# -- limits: set size, stray segments, errors per interchange, whole quarantine --------
+
+
+def test_transaction_set_over_the_size_limit_is_refused_unread() -> None:
+    filler = b"".join(b"REF*ZZ*%06d~\n" % i for i in range(3000))  # ~45 KB of segments
+    big = PROFESSIONAL.replace(b"SE*63*0001~", filler + b"SE*3063*0001~")
+    items = _items(big, chunk_size=4096, max_set_bytes=16 * 1024)
+    rejected = items[0]
+    assert isinstance(rejected, RejectedTransaction)
+    assert "is larger than 16,384 bytes" in str(rejected.error)
+    assert rejected.raw == b""
+    assert [type(i).__name__ for i in items] == ["RejectedTransaction"]
+    (rem,) = _items(big, chunk_size=4096)  # under the default limit it is read
+    assert isinstance(rem, Remittance)
+
+
+def test_a_run_of_stray_segments_is_one_rejection() -> None:
+    strays = b"".join(b"NTE*STRAY%d~\n" % i for i in range(5000))
+    data = PROFESSIONAL.replace(b"GE*1*101~", strays + b"GE*1*101~")
+    items = _items(data, chunk_size=1000)
+    kinds = [type(i).__name__ for i in items]
+    assert kinds == ["Remittance", "RejectedTransaction"]
+    rejected = items[1]
+    assert isinstance(rejected, RejectedTransaction)
+    assert "5,000 segments outside a transaction set, the first 'NTE'" in str(rejected.error)
+    assert rejected.raw == strays.rstrip(b"\n")
+
+
+def test_errors_beyond_the_limit_in_one_interchange_are_merged() -> None:
+    start = PROFESSIONAL.index(b"ST*835")
+    end = PROFESSIONAL.index(b"GE*1*101~")
+    bad_set = PROFESSIONAL[start:end].replace(b"CLP*PCN1001*1*300*", b"CLP*PCN1001*1*3O0*")
+    count = 150
+    body = b"".join(bad_set.replace(b"0001", b"%04d" % i) for i in range(count))
+    data = PROFESSIONAL[:start] + body + PROFESSIONAL[end:].replace(b"GE*1*", b"GE*150*")
+    items = _items(data)
+    assert all(isinstance(i, RejectedTransaction) for i in items)
+    assert len(items) == 101
+    merged = items[-1]
+    assert isinstance(merged, RejectedTransaction)
+    assert "50 more errors in this interchange after the first 100" in str(merged.error)
+    assert merged.raw.count(b"ST*835*") == 50
+
+
+def test_unreadable_interchange_is_kept_whole() -> None:
+    broken = PROFESSIONAL[:104] + b"A" + PROFESSIONAL[105:]  # bad ISA16
+    data = broken * 10  # ~15 KB, more than the old 4 KB preview
+    items = _items(data)
+    assert len(items) == 1
+    rejected = items[0]
+    assert isinstance(rejected, RejectedTransaction)
+    assert rejected.raw == data
