@@ -277,7 +277,7 @@ def _read_sets(
     get: Callable[[str], SegmentHandler | None] = dict[str, SegmentHandler]().get
     other: SegmentHandler = _ignore
     failed: X12Error | None = None  # the first content error of the open set
-    count = 0  # segments of the open set so far, ST included
+    number = 0  # the last segment number read (segment numbers are consecutive)
     st_elements: list[str] = []
     st_number = st_offset = 0
     element = "*"
@@ -329,11 +329,11 @@ def _read_sets(
     def unfinished(at: Segment | None, why: str) -> RejectedTransaction:
         """Reject the open set, which ``at`` (or the end of the file) interrupted."""
         control = _pad(st_elements, 3)[2]
-        number = at[1] if at is not None else st_number + count
+        at_number = at[1] if at is not None else number + 1
         exc = EnvelopeError(
             f"transaction set {control!r} starting at segment {st_number} has no SE {why}",
             file=name,
-            segment_number=number,
+            segment_number=at_number,
             segment_id="SE",
             element=0,
             expected=f"SE closing transaction set {control!r}",
@@ -368,7 +368,6 @@ def _read_sets(
     for elements, number, offset in reader:
         sid = elements[0]
         if in_set and sid not in control_ids:
-            count += 1
             if failed is None:
                 try:
                     handler = get(sid)
@@ -422,7 +421,6 @@ def _read_sets(
             assert delimiters is not None
             st_elements, st_number, st_offset = elements, number, offset
             element = delimiters.element
-            count = 1
             failed = None
             too_big = False
             reader.keep(offset)
@@ -453,7 +451,7 @@ def _read_sets(
                     ),
                 )
                 continue
-            count += 1
+            count = number - st_number + 1  # ST to SE: segment numbers are consecutive
             end = offset + len(element.join(elements)) + 1
             raw = b"" if too_big else reader.take(st_offset, end)
             reader.release()

@@ -392,7 +392,20 @@ class SegmentReader:
                         lead = len(buf) - len(buf.lstrip(_WHITE))
                         yield tail.split(element), number, buf_pos + lead
                     return
+                if buf[:1] in _WHITE:  # white space left over from the last chunk
+                    stripped = buf.lstrip(_WHITE)
+                    buf_pos += len(buf) - len(stripped)
+                    buf = stripped
+                    if terminator not in buf:
+                        continue
                 whole = buf
+                # Split only up to the last complete separator, so that a chunk ending
+                # between a terminator and its line break does not look irregular.
+                cut = whole.rfind(sep) if seplen > 1 else -1
+                if cut >= 0 and cut + seplen < len(whole):
+                    whole, rest = whole[: cut + seplen], whole[cut + seplen :]
+                else:
+                    rest = ""
                 sep_count = whole.count(sep)
                 regular = whole.count("\n") + whole.count("\r") == breaks_per_sep * sep_count and (
                     seplen == 1 or whole.count(terminator) == sep_count
@@ -403,7 +416,7 @@ class SegmentReader:
                 else:
                     pieces = whole.split(terminator)
                     step = 1
-                buf = pieces.pop()
+                buf = pieces.pop() + rest if rest else pieces.pop()
                 pos = buf_pos
                 for piece in pieces:
                     start = pos
@@ -437,13 +450,13 @@ class SegmentReader:
                     sid = elements[0]
                     if text.startswith("ISA") and (len(sid) > 3 or sid == "ISA"):
                         # A new interchange without IEA, maybe with other delimiters.
-                        buf, buf_pos = whole[start - buf_pos :], start
+                        buf, buf_pos = whole[start - buf_pos :] + rest, start
                         resync = True
                         break
                     number += 1
                     yield elements, number, start
                     if sid == "IEA":
-                        buf, buf_pos = whole[pos - buf_pos :], pos
+                        buf, buf_pos = whole[pos - buf_pos :] + rest, pos
                         resync = True
                         break
                 else:
