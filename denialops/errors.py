@@ -103,3 +103,7 @@ class StateTransitionError(DenialopsError):
 
 class TemplateError(DenialopsError):
     """An appeal letter template that references unknown fields or is incomplete."""
+
+
+class AmountError(DenialopsError):
+    """A money or rate value given by a user that is not a usable amount."""
