@@ -53,7 +53,7 @@ from denialops.errors import StoreError
 from denialops.work import states
 from denialops.work.cases import OWNERS
 from denialops.work.deadlines import Deadline, Flag, flag, load_profiles
-from denialops.work.priority import Priority, load_settings
+from denialops.work.priority import Priority, PrioritySettings, load_settings
 from denialops.work.scoring import history_table, today_utc
 from denialops.work.store import Case, case_adj_t, case_t, search_t, transaction
 
@@ -289,7 +289,9 @@ def queue_page(
         last = page[-1]
         last_value = getattr(last, _sort_column(sort).name)
         next_cursor = _encode(sort, 0 if last_value is not None else 1, last_value, last.id)
-    return QueuePage([_row(c, day) for c in page], next_cursor, sort, chosen)
+    settings, warn_days = load_settings(), load_profiles().warn_days
+    rows = [_row(c, day, settings, warn_days) for c in page]
+    return QueuePage(rows, next_cursor, sort, chosen)
 
 
 def queue(
@@ -328,7 +330,7 @@ def queue(
             return rows
 
 
-def _row(case: Case, today: date) -> QueueRow:
+def _row(case: Case, today: date, settings: PrioritySettings, warn_days: int) -> QueueRow:
     deadline = (
         Deadline(case.next_deadline_kind or "", case.next_deadline, "")
         if case.next_deadline
@@ -337,7 +339,7 @@ def _row(case: Case, today: date) -> QueueRow:
     days_left = deadline.days_left(today) if deadline else None
     start = case.determination_date or case.opened_at.date()
     age = (today - start).days
-    cost = load_settings().cost_for(case.owner)
+    cost = settings.cost_for(case.owner)
     score = Priority(
         at_risk=case.at_risk,
         p_overturn=case.p_overturn if case.p_overturn is not None else Decimal(0),
@@ -352,7 +354,7 @@ def _row(case: Case, today: date) -> QueueRow:
         deadline_factor=case.deadline_factor if case.deadline_factor is not None else Decimal(1),
         score=case.priority_score,
     )
-    return QueueRow(case, age, days_left, flag(deadline, today, load_profiles().warn_days), score)
+    return QueueRow(case, age, days_left, flag(deadline, today, warn_days), score)
 
 
 def as_record(row: QueueRow) -> dict[str, object]:

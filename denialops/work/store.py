@@ -114,8 +114,8 @@ class Case:
 
     @classmethod
     def from_row(cls, row: Row[Any] | Mapping[str, Any]) -> Case:
-        data = row._mapping if isinstance(row, Row) else row
-        return cls(**{f.name: aware(data[f.name]) for f in fields(cls) if f.name in data})
+        data = dict(row._mapping if isinstance(row, Row) else row)
+        return cls(**{name: aware(data[name]) for name in _CASE_FIELDS if name in data})
 
     @property
     def correctable(self) -> bool:
@@ -124,6 +124,7 @@ class Case:
 
 
 CASE_COLUMNS = tuple(f.name for f in fields(Case))
+_CASE_FIELDS = CASE_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)
