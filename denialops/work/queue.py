@@ -290,8 +290,8 @@ def queue_page(
         last_value = getattr(last, _sort_column(sort).name)
         next_cursor = _encode(sort, 0 if last_value is not None else 1, last_value, last.id)
     settings, warn_days = load_settings(), load_profiles().warn_days
-    rows = [_row(c, day, settings, warn_days) for c in page]
-    return QueuePage(rows, next_cursor, sort, chosen)
+    shown = [_row(c, day, settings, warn_days) for c in page]
+    return QueuePage(shown, next_cursor, sort, chosen)
 
 
 def queue(
