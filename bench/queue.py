@@ -87,9 +87,7 @@ def build(engine: Engine, n: int) -> None:
             CASE WHEN x % 5 = 0 THEN {stamp} END, 1, 'M' || x, 'NAME' || (x % 5000),
             ((x * 7919) % 1000000) / 100.0 - 500, 0.4, 'prior', 0, 0, 1, 1, {day("150")}
             {source}""",
-        f"""INSERT INTO case_adjustment (case_id, adjustment_id, group_code, reason_code,
-            amount) SELECT 0, 0, 'CO', '0', 0 WHERE 1 = 0""",
-        f"""INSERT INTO case_search (case_id, term) SELECT id, patient_control_number
+        """INSERT INTO case_search (case_id, term) SELECT id, patient_control_number
             FROM denial_case""",
         """INSERT INTO case_search (case_id, term) SELECT id, payer_claim_control_number
             FROM denial_case""",
