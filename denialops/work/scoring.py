@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, func, select, tuple_, update
 
 from denialops.work import states
 from denialops.work.priority import (
@@ -29,7 +29,7 @@ from denialops.work.priority import (
     overturn_rate,
     priority,
 )
-from denialops.work.store import CHUNK, case_t, chunks, claim_t, search_t
+from denialops.work.store import CHUNK, case_t, chunks
 
 SCORE_COLUMNS = (
     "priority_score",
@@ -213,53 +213,6 @@ def search_terms(pcn: str, icn: str, member_id: str, last_name: str, first_name:
         if clean and clean not in seen:
             seen.append(clean)
     return seen
-
-
-def backfill_cases(conn: Connection) -> None:
-    """For revision 0004: names and search terms from the claims, then every score.
-
-    Reads and writes only the columns revision 0004 knows, so it stays right when later
-    revisions add columns.
-    """
-    claims = conn.execute(
-        select(
-            case_t.c.id,
-            case_t.c.patient_control_number,
-            case_t.c.payer_claim_control_number,
-            claim_t.c.patient_id,
-            claim_t.c.patient_last_name,
-            claim_t.c.patient_first_name,
-        ).join(claim_t, claim_t.c.id == case_t.c.claim_id)
-    ).all()
-    if not claims:
-        return
-    names = [
-        {
-            "case_id": r.id,
-            "patient_id": r.patient_id or "",
-            "patient_name": _name(r.patient_last_name, r.patient_first_name),
-        }
-        for r in claims
-    ]
-    statement = (
-        update(case_t)
-        .where(case_t.c.id == bindparam("case_id"))
-        .values(patient_id=bindparam("patient_id"), patient_name=bindparam("patient_name"))
-    )
-    conn.execute(statement, names)
-    terms = [
-        {"case_id": r.id, "term": term}
-        for r in claims
-        for term in search_terms(
-            r.patient_control_number,
-            r.payer_claim_control_number,
-            r.patient_id or "",
-            r.patient_last_name or "",
-            r.patient_first_name or "",
-        )
-    ]
-    conn.execute(insert(search_t), terms)
-    refresh(conn, include_closed=True)
 
 
 def _name(last: str | None, first: str | None) -> str:

@@ -5,7 +5,8 @@ query), the member id and patient name (for search), the expected payment behind
 ``at_risk`` and the payer's decision date; a ``case_search`` table of upper-cased search
 terms; partial indexes over open cases in each queue order; and to ``appeal`` whether a
 row was decided (and by what) or only closed. Existing cases are backfilled: names and
-search terms in SQL, scores by :func:`denialops.work.scoring.rescore_all`.
+search terms in SQL; scores by the next ``denialops work refresh`` (the migration runs
+inside ``store``, which imports nothing of ``work``).
 
 Revision ID: 0004
 Revises: 0002
@@ -82,7 +83,9 @@ def upgrade() -> None:
 
 
 def _backfill() -> None:
-    """Existing cases: decided appeals came from users or remittances; names, terms, scores."""
+    """Existing cases, in SQL (``store`` imports nothing of ``work``): appeal decisions,
+    names and search terms. Scores start unscored (``priority_as_of`` null, score 0):
+    ``denialops work refresh`` (or the next ingest's cases) computes them."""
     op.execute(
         "UPDATE appeal SET decision_source = CASE WHEN outcome IN ('won', 'partially_won', "
         "'lost') THEN 'user' END, closed_on = decided_on WHERE decided_on IS NOT NULL"
@@ -91,9 +94,26 @@ def _backfill() -> None:
         "UPDATE appeal SET outcome = CASE WHEN outcome = 'upheld' THEN 'escalated' "
         "ELSE outcome END, decided_on = NULL WHERE outcome IN ('upheld', 'withdrawn')"
     )
-    from denialops.work.scoring import backfill_cases
-
-    backfill_cases(op.get_bind())
+    op.execute(
+        "UPDATE denial_case SET "
+        "patient_id = COALESCE((SELECT c.patient_id FROM claim c "
+        "WHERE c.id = denial_case.claim_id), ''), "
+        "patient_name = COALESCE((SELECT CASE WHEN c.patient_first_name = '' "
+        "THEN c.patient_last_name ELSE c.patient_last_name || ', ' || c.patient_first_name END "
+        "FROM claim c WHERE c.id = denial_case.claim_id), '')"
+    )
+    for term in (
+        "UPPER(k.patient_control_number)",
+        "UPPER(k.payer_claim_control_number)",
+        "UPPER(c.patient_id)",
+        "UPPER(c.patient_last_name)",
+        "UPPER(TRIM(c.patient_last_name || ' ' || c.patient_first_name))",
+    ):
+        op.execute(
+            f"INSERT INTO case_search (case_id, term) SELECT k.id, {term} "
+            "FROM denial_case k JOIN claim c ON c.id = k.claim_id "
+            f"WHERE {term} <> ''"
+        )
 
 
 def downgrade() -> None:
