@@ -11,6 +11,7 @@ lock, audit rows, rescoring) after :func:`denialops.work.store.lock_row`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from datetime import date
 from typing import Any
 
@@ -27,7 +28,15 @@ from denialops.work.chain import (
     chains_touching,
     first_denial,
 )
-from denialops.work.deadlines import Deadline, DeadlineFacts, load_profiles, next_deadline
+from denialops.work.deadlines import (
+    Assessment,
+    Deadline,
+    DeadlineFacts,
+    assess,
+    has_appeal_rights,
+    notice_date,
+    profile_for,
+)
 from denialops.work.scoring import patient_name, score_rows, search_terms
 from denialops.work.store import (
     CASE_COLUMNS,
@@ -50,6 +59,7 @@ from denialops.work.store import (
     events,
     get_case,
     insert_many,
+    line_t,
     lock_row,
     log,
     note_t,
@@ -124,23 +134,56 @@ def last_decision_date(conn: Connection, case_id: int) -> date | None:
 
 
 def deadline_facts(conn: Connection, case: Case, **override: Any) -> DeadlineFacts:
-    values: dict[str, Any] = {
-        "state": case.state,
-        "appeal_level": case.appeal_level,
-        "service_date": case.service_date,
-        "determination_date": case.determination_date,
-        "correctable": case.correctable,
-        "due_date": case.due_date,
-        **override,
-    }
-    if "last_decision_date" not in values:
-        values["last_decision_date"] = last_decision_date(conn, case.id)
-    return DeadlineFacts(**values)
+    """The facts :mod:`denialops.work.deadlines` counts from, read for one case.
+
+    The notice date is the opening remittance's production or check date (never the day
+    it was loaded); appeal rights are absent when a remark on the claim says so (MA130,
+    N211); a pending appeal's filing day dates the follow-up.
+    """
+    remit = conn.execute(
+        select(remit_t.c.production_date, remit_t.c.payment_date).where(
+            remit_t.c.id == case.remittance_id
+        )
+    ).first()
+    notice = notice_date(remit.production_date, remit.payment_date) if remit else None
+    remarks = conn.execute(
+        select(claim_t.c.remark_codes).where(claim_t.c.id == case.claim_id)
+    ).scalar_one_or_none()
+    line_remarks = conn.execute(
+        select(line_t.c.remark_codes).where(line_t.c.claim_id == case.claim_id)
+    ).scalars()
+    codes = [*(remarks or []), *(c for row in line_remarks for c in (row or []))]
+    filed = conn.execute(
+        select(func.max(appeal_t.c.submitted_on)).where(
+            appeal_t.c.case_id == case.id, appeal_t.c.level == case.appeal_level
+        )
+    ).scalar_one()
+    facts = DeadlineFacts(
+        state=case.state,
+        appeal_level=case.appeal_level,
+        service_date=case.service_date,
+        determination_date=notice or case.determination_date,
+        last_decision_date=last_decision_date(conn, case.id),
+        correctable=case.correctable,
+        due_date=case.due_date,
+        appeal_rights=has_appeal_rights(codes),
+        appeal_filed_on=filed if isinstance(filed, date) else None,
+    )
+    if override:
+        facts = DeadlineFacts(
+            **{**{f.name: getattr(facts, f.name) for f in fields(facts)}, **override}
+        )
+    return facts
+
+
+def assess_case(conn: Connection, case: Case, **override: Any) -> Assessment:
+    """Every deadline of the case, the notes on dates left out, the profile's warning."""
+    profile = profile_for(case.payer_id, case.filing_indicator)
+    return assess(deadline_facts(conn, case, **override), profile)
 
 
 def compute_deadline(conn: Connection, case: Case, **override: Any) -> Deadline | None:
-    profile = load_profiles().for_payer(case.payer_id, case.filing_indicator)
-    return next_deadline(deadline_facts(conn, case, **override), profile)
+    return assess_case(conn, case, **override).next
 
 
 def _deadline_changes(deadline: Deadline | None) -> dict[str, object]:
@@ -152,8 +195,7 @@ def _deadline_changes(deadline: Deadline | None) -> dict[str, object]:
 
 def max_appeal_level(case: Case) -> int:
     """The payer profile's number of appeal levels (the state machine's maximum if none)."""
-    profile = load_profiles().for_payer(case.payer_id, case.filing_indicator)
-    levels = len(profile.appeal_levels)
+    levels = len(profile_for(case.payer_id, case.filing_indicator).appeal_levels)
     return min(levels, states.MAX_APPEAL_LEVEL) if levels else states.MAX_APPEAL_LEVEL
 
 
@@ -243,13 +285,17 @@ def _opening_details(conn: Connection, claim_ids: Sequence[int]) -> dict[int, di
         ).all()
         claims.update({r.id: r for r in rows})
     denied: dict[int, list[Any]] = {}
+    lines: dict[int, list[Any]] = {}
     for part in chunks(sorted(claims)):
         rows = conn.execute(
             select(adj_t).where(adj_t.c.claim_id.in_(part), adj_t.c.is_denial.is_(True))
         ).all()
         for row in rows:
             denied.setdefault(row.claim_id, []).append(row)
-    book = load_profiles()
+        for row in conn.execute(
+            select(line_t.c.claim_id, line_t.c.remark_codes).where(line_t.c.claim_id.in_(part))
+        ):
+            lines.setdefault(row.claim_id, []).append(row)
     stamp = now()
     values: dict[int, dict[str, Any]] = {}
     for claim_id, claim in claims.items():
@@ -262,12 +308,18 @@ def _opening_details(conn: Connection, claim_ids: Sequence[int]) -> dict[int, di
         )
         at_risk = claim.denied_amount or total(a.amount for a in adjs)
         determination = (
-            claim.r_payment_date or claim.r_production_date or aware(claim.r_ingested_at).date()
+            notice_date(claim.r_production_date, claim.r_payment_date)
+            or claim.r_payment_date
+            or claim.r_production_date
+            or aware(claim.r_ingested_at).date()
         )
+        remarks = [
+            *(claim.remark_codes or []),
+            *(c for row in lines.get(claim_id, []) for c in (row.remark_codes or [])),
+        ]
         soft = top.soft_or_hard if top else None
         service_date = claim.service_date or claim.statement_from
-        profile = book.for_payer(claim.payer_id, claim.filing_indicator)
-        deadline = next_deadline(
+        deadline = assess(
             DeadlineFacts(
                 state="new",
                 appeal_level=0,
@@ -276,9 +328,10 @@ def _opening_details(conn: Connection, claim_ids: Sequence[int]) -> dict[int, di
                 last_decision_date=None,
                 correctable=soft == "soft",
                 due_date=None,
+                appeal_rights=has_appeal_rights(remarks),
             ),
-            profile,
-        )
+            profile_for(claim.payer_id, claim.filing_indicator),
+        ).next
         values[claim_id] = {
             "claim_id": claim.id,
             "remittance_id": claim.remittance_id,

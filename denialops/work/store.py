@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, Row, Table, insert, select, update
 
 from denialops.errors import ConflictError, StoreError
 from denialops.store import schema
+from denialops.store.database import write_transaction
 from denialops.work.tables import (
     Appeal,
     AppUser,
@@ -181,16 +182,12 @@ def transaction(
 
 @contextmanager
 def _begin(conn: Connection, write: bool) -> Iterator[None]:
-    if write and conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        conn.begin()
-    try:
+    if write:
+        with write_transaction(conn):
+            yield
+        return
+    with conn.begin():
         yield
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
 
 
 def ensure_user(conn: Connection, login: str) -> None:

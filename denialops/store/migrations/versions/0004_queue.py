@@ -9,7 +9,7 @@ search terms in SQL; scores by the next ``denialops work refresh`` (the migratio
 inside ``store``, which imports nothing of ``work``).
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from alembic import op
 from denialops.store.schema import Money
 
 revision = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | None = None
 depends_on: str | None = None
 
