@@ -1,7 +1,7 @@
 """Claims as submitted (837P/837I), their lines, and the scrubber's findings at ingest.
 
 Revision ID: 0011
-Revises: 0003
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | None = None
 depends_on: str | None = None
 
