@@ -27,7 +27,7 @@ from typing import IO, BinaryIO
 
 from denialops.errors import InputLimitError, X12SyntaxError
 
-X12_SUFFIXES = frozenset({".835", ".edi", ".txt", ".x12"})
+X12_SUFFIXES = frozenset({".835", ".837", ".edi", ".txt", ".x12"})
 _HASH_CHUNK = 1 << 20
 MAX_ZIP_DEPTH = 3
 """Archives inside archives are read down to this many levels (the outer one is 1)."""
