@@ -70,6 +70,8 @@ class IngestOptions:
     commit_bytes: int = 256 << 20
     """Commit within a file after this many bytes of input (a file is one transaction
     up to that size); a kill loses at most this much work, which the rerun redoes."""
+    repair: frozenset[str] = frozenset()
+    """What the 835 reader may repair (``{"separators"}``, see ``read_835``)."""
 
 
 @dataclass
@@ -380,7 +382,7 @@ def _ingest_source(
             plain = source.member is None and not source.problem  # else the stream says why
             target: Path | Any = source.path if plain else stream
             try:
-                for item in read_835(target, name=source.name):
+                for item in read_835(target, name=source.name, repair=options.repair):
                     if isinstance(item, RejectedTransaction):
                         _handle_rejected(conn, run, item, summary)
                     else:
