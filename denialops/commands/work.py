@@ -516,6 +516,13 @@ def case_outcome(
         str, typer.Option(help="Dollars recovered (0 for lost).", show_default=False)
     ] = "0",
     note: Annotated[str | None, typer.Option(help="Where the decision came from.")] = None,
+    decided_on: Annotated[
+        str | None,
+        typer.Option("--decided-on", help="The payer's decision date YYYY-MM-DD (default today)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Accept a recovered amount above the amount at risk.")
+    ] = False,
     user: UserOption = None,
     version: VersionOption = None,
     db: DbOption = None,
@@ -527,7 +534,15 @@ def case_outcome(
     with user_errors(), _engine(db) as engine:
         amount = parse_option(recovered, "--recovered")
         case = record_outcome(
-            engine, case_id, outcome, amount, user=_who(user), note=note, expected_version=version
+            engine,
+            case_id,
+            outcome,
+            amount,
+            user=_who(user),
+            note=note,
+            expected_version=version,
+            on=_date_option(decided_on, "--decided-on"),
+            force=force,
         )
     typer.echo(f"case {case.id}: {case.state}, recovered {fmt(case.recovered)}")
 

@@ -57,10 +57,20 @@ class DeadlineSettings(BaseModel):
     within_30: Decimal = Field(ge=0)
 
 
+class ExpectedSettings(BaseModel):
+    """How a denied line without an allowed amount is valued (see work/expected.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default_ratio: Decimal = Field(default=Decimal("0.40"), gt=0, le=1)
+    min_lines: int = Field(default=5, ge=1)
+
+
 class PrioritySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     min_history: int = Field(ge=1)
+    expected_payment: ExpectedSettings = Field(default_factory=ExpectedSettings)
     priors: Priors
     cost_by_owner: dict[str, WorkCost]
     age: AgeSettings

@@ -64,10 +64,10 @@ def run(*args: str) -> str:
 
 def test_queue_filters_sorts_and_exports(db: str) -> None:
     rows = json.loads(run("queue", "--json"))
-    assert [r["claim"] for r in rows][0] == "Q4"  # 5000 at risk, clinical, fresh
+    assert [r["claim"] for r in rows][0] == "Q4"  # 5000 denied, clinical, fresh
     assert {r["claim"] for r in rows} == {"Q1", "Q2", "Q3", "Q4"}
     assert all(isinstance(r["at_risk"], str) and r["at_risk"].count(".") == 1 for r in rows)
-    assert rows[0]["at_risk"] == "5000.00" and rows[0]["p_source"] == "prior for family clinical"
+    assert rows[0]["at_risk"] == "2000.00" and rows[0]["p_source"] == "prior for family clinical"
 
     coding = json.loads(run("queue", "--owner", "coding", "--json"))
     assert [(r["claim"], r["owner"]) for r in coding] == [("Q2", "coding_him")]
