@@ -179,23 +179,23 @@ def queue_command(
         raise fail(f"--sort must be one of {', '.join(SORT_KEYS)}")
     if after and page != 1:
         raise fail("give --after or --page, not both")
-    filters = QueueFilters(
-        owner=owner,
-        assignee=assignee,
-        states=tuple(state or ()),
-        payer=payer,
-        family=family,
-        category=category,
-        carc=carc,
-        min_amount=None if min_amount is None else parse_option(min_amount, "--min-amount"),
-        max_amount=None if max_amount is None else parse_option(max_amount, "--max-amount"),
-        date_from=_date_option(date_from, "--from"),
-        date_to=_date_option(date_to, "--to"),
-        overdue=overdue,
-        search=search,
-        include_closed=include_closed,
-    )
     with user_errors(), _engine(db) as engine:
+        filters = QueueFilters(
+            owner=owner,
+            assignee=assignee,
+            states=tuple(state or ()),
+            payer=payer,
+            family=family,
+            category=category,
+            carc=carc,
+            min_amount=None if min_amount is None else parse_option(min_amount, "--min-amount"),
+            max_amount=None if max_amount is None else parse_option(max_amount, "--max-amount"),
+            date_from=_date_option(date_from, "--from"),
+            date_to=_date_option(date_to, "--to"),
+            overdue=overdue,
+            search=search,
+            include_closed=include_closed,
+        )
         cursor = after
         for _ in range(page - 1):
             skipped = queue_page(engine, filters, sort=sort, limit=limit, cursor=cursor)  # type: ignore[arg-type]
