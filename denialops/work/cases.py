@@ -35,6 +35,7 @@ from denialops.work.deadlines import (
     DeadlineFacts,
     assess,
     has_appeal_rights,
+    load_profiles,
     notice_date,
     profile_for,
 )
@@ -217,7 +218,7 @@ def open_cases(conn: Connection, remittance_ids: int | Iterable[int]) -> int:
     if not ids:
         return 0
     count_paid_lines(conn, ids)
-    chains = chains_touching(conn, ids)
+    chains = chains_touching(conn, ids, keep=True)
     wanted = {key: first for key, chain in chains.items() if (first := first_denial(chain))}
     if not wanted:
         return 0
@@ -307,6 +308,7 @@ def _opening_details(conn: Connection, claim_ids: Sequence[int]) -> dict[int, di
         sorted({c.payer_id for c in claims.values()}),
         sorted({line.code for found in lines.values() for line in found}),
     )
+    profiles = load_profiles()  # read once for the batch (profile_for reads it per call)
     stamp = now()
     values: dict[int, dict[str, Any]] = {}
     for claim_id, claim in claims.items():
@@ -352,7 +354,7 @@ def _opening_details(conn: Connection, claim_ids: Sequence[int]) -> dict[int, di
                 due_date=None,
                 appeal_rights=has_appeal_rights(remarks),
             ),
-            profile_for(claim.payer_id, claim.filing_indicator),
+            profiles.for_payer(claim.payer_id, claim.filing_indicator),
         ).next
         values[claim_id] = {
             "claim_id": claim.id,
