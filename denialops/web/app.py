@@ -19,9 +19,10 @@ from denialops import __version__
 from denialops.store.migrate import migrated_engine
 from denialops.web import errors
 from denialops.web.config import WebSettings
+from denialops.web.dashboard import DashboardCache
 from denialops.web.ratelimit import LoginLimiter
 from denialops.web.render import STATIC_DIR
-from denialops.web.routes import auth, cases, pages
+from denialops.web.routes import auth, cases, documents, ingest, insight, pages
 
 log = logging.getLogger("denialops.web")
 
@@ -87,7 +88,17 @@ def create_app(settings: WebSettings | None = None, *, engine: Engine | None = N
         return response
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    app.include_router(auth.router)
-    app.include_router(cases.router)
-    app.include_router(pages.router)
+    app.state.dashboard = DashboardCache()
+    for router in (
+        auth.router,
+        cases.router,
+        documents.api,
+        ingest.api,
+        insight.api,
+        pages.router,
+        documents.router,
+        ingest.router,
+        insight.router,
+    ):
+        app.include_router(router)
     return app

@@ -28,6 +28,8 @@ class WebSettings:
     max_zip_total_bytes: int = 500 * 1024 * 1024
     login_attempts: int = 5
     login_window: timedelta = timedelta(minutes=5)
+    documents_dir: Path | None = None
+    """Where attached documents are kept (default: $DENIALOPS_DOCUMENTS_DIR, else XDG)."""
     upload_dir: Path = field(
         default_factory=lambda: Path(os.environ.get("DENIALOPS_UPLOAD_DIR", "uploads"))
     )

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import base64
 import json
+import zlib
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, func, insert, or_, select
@@ -424,7 +426,67 @@ def case_detail(engine: Engine, case_id: int, *, today: date | None = None) -> d
     return detail
 
 
-def record_case_view(engine_or_conn: Engine | Connection, case_id: int, actor: str) -> None:
-    """Append "``actor`` viewed the case" to its audit trail (HIPAA access accounting)."""
+def record_case_access(
+    engine_or_conn: Engine | Connection,
+    case_id: int,
+    actor: str,
+    action: str = "view",
+    note: str | None = None,
+) -> None:
+    """Append "``actor`` looked at the case" (view, download, letter) to its audit trail.
+
+    Reads of protected health information are accounted for like changes (HIPAA access
+    accounting); the row names the user and what they read, never the content.
+    """
     with transaction(engine_or_conn, write=True) as conn:
-        conn.execute(insert(event_t).values(case_id=case_id, at=now(), actor=actor, action="view"))
+        conn.execute(
+            insert(event_t).values(case_id=case_id, at=now(), actor=actor, action=action, note=note)
+        )
+
+
+def record_case_view(engine_or_conn: Engine | Connection, case_id: int, actor: str) -> None:
+    record_case_access(engine_or_conn, case_id, actor, "view")
+
+
+# ---------------------------------------------------------------------------- quarantine
+
+quarantine_t = cast(Table, schema.Quarantine.__table__)
+
+
+def quarantine_items(engine: Engine, *, limit: int = 100) -> list[dict[str, Any]]:
+    """The newest quarantined transaction sets (without their raw text)."""
+    with transaction(engine) as conn:
+        rows = conn.execute(
+            select(
+                quarantine_t.c.id,
+                quarantine_t.c.path,
+                quarantine_t.c.segment_number,
+                quarantine_t.c.byte_offset,
+                quarantine_t.c.st_control,
+                quarantine_t.c.error,
+                quarantine_t.c.created_at,
+            )
+            .order_by(quarantine_t.c.id.desc())
+            .limit(max(1, min(limit, 1000)))
+        ).all()
+    out: list[dict[str, Any]] = plain(
+        [{**dict(r._mapping), "file": Path(r.path.split("!")[0]).name} for r in rows]
+    )
+    return out
+
+
+def quarantine_raw(engine: Engine, item_id: int) -> bytes | None:
+    """The raw X12 of one quarantined item, decompressed; None when there is no such item."""
+    with transaction(engine) as conn:
+        raw = conn.execute(
+            select(quarantine_t.c.raw_text).where(quarantine_t.c.id == item_id)
+        ).scalar_one_or_none()
+    return None if raw is None else zlib.decompress(raw)
+
+
+def segments_in_context(raw: bytes, limit: int = 60) -> list[str]:
+    """The first segments of a raw X12 text, one per line, for showing where it failed."""
+    text = raw.decode("latin-1")
+    terminator = text[105] if text.startswith("ISA") and len(text) > 106 else "~"
+    parts = [p.strip() for p in text.split(terminator) if p.strip()]
+    return parts[:limit]

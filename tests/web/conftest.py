@@ -15,12 +15,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 
 from denialops.store.db import make_engine
+from denialops.store.ingest import ingest_paths
 from denialops.store.migrate import upgrade
 from denialops.web import security
 from denialops.web.accounts import add_user
 from denialops.web.app import create_app
 from denialops.web.config import WebSettings
 from denialops.web.permissions import ROLES
+from denialops.work.documents import attach_document
 from tests.work.builders import claim, ingest, remittance
 
 PASSWORD = "correct horse battery"
@@ -33,6 +35,8 @@ class WebDb:
     engine: Engine
     url: str
     case_ids: list[int]
+    folder: Path
+    """Holds the uploads and documents folders of the apps made on this database."""
 
 
 def _new_url(request: pytest.FixtureRequest, folder: Path) -> str:
@@ -47,8 +51,16 @@ def _new_url(request: pytest.FixtureRequest, folder: Path) -> str:
     return str(server.url(name))
 
 
-def seed(engine: Engine) -> list[int]:
-    """CASES denied claims (two payers, two CARCs), one user per role."""
+BROKEN_835 = (
+    "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *260101*1200*^*"
+    "00501*000000009*0*P*:~GS*HP*SENDER*RECEIVER*20260101*1200*9*X*005010X221A1~"
+    "ST*835*0001~BPR*I*NOT-A-NUMBER*C*ACH~SE*3*0001~GE*1*9~IEA*1*000000009~"
+)
+
+
+def seed(engine: Engine, folder: Path) -> list[int]:
+    """CASES denied claims (two payers, two CARCs), one user per role, one quarantined
+    transaction set, one document on the first case."""
     first = [
         claim(f"PCN{i:03d}", charge="500", paid="0", adjustments=[("CO", "50", "500")])
         for i in range(CASES // 2)
@@ -65,12 +77,18 @@ def seed(engine: Engine) -> list[int]:
     ]
     ingest(engine, remittance(first, payer_id="PAYER1"))
     ingest(engine, remittance(second, payer_id="PAYER2"))
+    broken = folder / "broken.835"
+    broken.write_text(BROKEN_835, encoding="utf-8")
+    ingest_paths(engine, [broken])
     for role in ROLES:
         add_user(engine, f"{role}1", role=role, password=PASSWORD)
     with engine.connect() as conn:
-        return [
-            int(i) for i in conn.execute(text("SELECT id FROM denial_case ORDER BY id")).scalars()
-        ]
+        query = text("SELECT id FROM denial_case ORDER BY id")
+        ids = [int(i) for i in conn.execute(query).scalars()]
+    note = folder / "eligibility.txt"
+    note.write_text("Eligibility confirmed by phone.", encoding="utf-8")
+    attach_document(engine, ids[0], note, user="admin1", store_dir=folder / "documents")
+    return ids
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -93,12 +111,13 @@ def web_db(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[WebDb]:
     """A database (SQLite, then PostgreSQL) with cases and users, shared by a module."""
-    url = _new_url(request, tmp_path_factory.mktemp("web"))
+    folder = tmp_path_factory.mktemp("web")
+    url = _new_url(request, folder)
     upgrade(url)
     engine = make_engine(url)
-    ids = seed(engine)
+    ids = seed(engine, folder)
     try:
-        yield WebDb(engine, url, ids)
+        yield WebDb(engine, url, ids, folder)
     finally:
         engine.dispose()
 
@@ -111,7 +130,12 @@ def settings(**overrides: object) -> WebSettings:
 @pytest.fixture(scope="module")
 def app_factory(web_db: WebDb):  # type: ignore[no-untyped-def]
     def make(**overrides: object):  # type: ignore[no-untyped-def]
-        return create_app(settings(**overrides), engine=web_db.engine)
+        values: dict[str, object] = {
+            "upload_dir": web_db.folder / "uploads",
+            "documents_dir": web_db.folder / "documents",
+            **overrides,
+        }
+        return create_app(settings(**values), engine=web_db.engine)
 
     return make
 

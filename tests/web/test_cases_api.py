@@ -190,3 +190,16 @@ def test_openapi_schema_is_served_and_lists_the_api(app_factory) -> None:  # typ
     paths = set(schema["paths"])
     assert {"/api/v1/cases", "/api/v1/cases/{case_id}", "/api/v1/cases/bulk"} <= paths
     assert all(p.startswith("/api/v1/") for p in paths)
+
+
+def test_empty_form_fields_mean_no_filter_and_bad_ones_are_named(
+    as_role: dict[str, Browser],
+) -> None:
+    client = as_role["viewer"].client
+    empty = {"min_amount": "", "max_amount": "", "service_from": "", "q": "", "owner": ""}
+    assert client.get("/api/v1/cases", params=empty).status_code == 200
+    assert client.get("/queue", params=empty).status_code == 200
+    bad = client.get("/api/v1/cases", params={"min_amount": "lots"})
+    assert bad.status_code == 422 and "min_amount" in bad.json()["message"]
+    bad_day = client.get("/api/v1/cases", params={"service_to": "2026-13-01"})
+    assert bad_day.status_code == 422 and "service_to" in bad_day.json()["message"]

@@ -9,6 +9,7 @@ the application makes), and the success status from the route line.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,10 +28,36 @@ class Route:
     url: str = ""  # concrete URL ({case} is replaced by a case id)
     json: dict[str, Any] | None = None
     form: dict[str, Any] | None = None
+    file: tuple[str, bytes] | None = None
 
+
+X12 = (Path(__file__).parents[1] / "fixtures" / "835" / "professional.835").read_bytes()
+NOTE = ("call.txt", b"Called the payer, reference 123.")
 
 ROUTES = [
-    Route("GET", "/", Action.VIEW, 303),
+    Route("GET", "/", Action.VIEW, 200),
+    Route("GET", "/rules", Action.VIEW, 200),
+    Route("GET", "/upload", Action.UPLOAD, 200),
+    Route("POST", "/upload", Action.UPLOAD, 200, file=("remit.835", X12)),
+    Route("GET", "/quarantine", Action.QUARANTINE, 200),
+    Route("GET", "/quarantine/{item_id}", Action.QUARANTINE, 200, "/quarantine/1"),
+    Route("POST", "/cases/{case_id}/documents", Action.WORK_CASE, 303,
+          "/cases/{case}/documents", file=NOTE),
+    Route("POST", "/cases/{case_id}/letter", Action.WORK_CASE, 200, "/cases/{case}/letter",
+          form={"format": "pdf"}),
+    Route("GET", "/api/v1/kpis", Action.VIEW, 200),
+    Route("GET", "/api/v1/rules", Action.VIEW, 200),
+    Route("GET", "/api/v1/rules/test", Action.VIEW, 200, "/api/v1/rules/test?carc=50"),
+    Route("POST", "/api/v1/uploads", Action.UPLOAD, 201, file=("remit.835", X12)),
+    Route("GET", "/api/v1/quarantine", Action.QUARANTINE, 200),
+    Route("GET", "/api/v1/quarantine/{item_id}/raw", Action.QUARANTINE, 200,
+          "/api/v1/quarantine/1/raw"),
+    Route("POST", "/api/v1/cases/{case_id}/documents", Action.WORK_CASE, 201,
+          "/api/v1/cases/{case}/documents", file=NOTE),
+    Route("GET", "/api/v1/cases/{case_id}/documents/{document_id}", Action.VIEW, 200,
+          "/api/v1/cases/{first}/documents/1"),
+    Route("POST", "/api/v1/cases/{case_id}/letter", Action.WORK_CASE, 200,
+          "/api/v1/cases/{case}/letter", json={"format": "pdf"}),
     Route("GET", "/queue", Action.VIEW, 200),
     Route("GET", "/cases/{case_id}", Action.VIEW, 200, "/cases/{case}"),
     Route("POST", "/cases/{case_id}/notes", Action.WORK_CASE, 303, "/cases/{case}/notes",
@@ -81,8 +108,9 @@ def test_every_route_is_in_the_matrix(app_factory) -> None:  # type: ignore[no-u
     assert _app_routes(app_factory()) == listed
 
 
-def _call(browser: Browser, route: Route, case_id: int) -> int:
+def _call(browser: Browser, route: Route, case_id: int, first: int) -> int:
     url = (route.url or route.path).replace("{case}", str(case_id))
+    url = url.replace("{first}", str(first))
     headers = {"X-CSRF-Token": browser.csrf}
     form = dict(route.form or {})
     body = dict(route.json or {})
@@ -100,6 +128,7 @@ def _call(browser: Browser, route: Route, case_id: int) -> int:
         headers=headers,
         json=body if route.json is not None or route.path == "/api/v1/cases/bulk" else None,
         data=form if form else None,
+        files={"file": route.file} if route.file else None,
         follow_redirects=False,
     )
     return response.status_code
@@ -113,7 +142,7 @@ def test_role_matrix_route_by_route(role: str, as_role: dict[str, Browser], web_
     for route in (r for r in ROUTES if r.path != "/logout"):
         offset = len(ROLES) if route.path == "/cases/{case_id}/move" else 0
         case_id = web_db.case_ids[mine + offset]
-        status = _call(browser, route, case_id)
+        status = _call(browser, route, case_id, web_db.case_ids[0])
         seen[(route.method, route.path)] = status
     expected = {
         (r.method, r.path): (r.ok if allowed(role, r.action) else 403)

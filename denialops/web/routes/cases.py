@@ -37,10 +37,10 @@ def queue_filter(
     family: Text = None,
     category: Text = None,
     carc: Annotated[str | None, Query(max_length=16)] = None,
-    min_amount: Annotated[Decimal | None, Query(ge=0, le=10**12)] = None,
-    max_amount: Annotated[Decimal | None, Query(ge=0, le=10**12)] = None,
-    service_from: date | None = None,
-    service_to: date | None = None,
+    min_amount: Annotated[str | None, Query(max_length=16, description="dollars")] = None,
+    max_amount: Annotated[str | None, Query(max_length=16, description="dollars")] = None,
+    service_from: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD")] = None,
+    service_to: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD")] = None,
     overdue: bool = False,
     q: Text = None,
     include_closed: bool = False,
@@ -56,14 +56,36 @@ def queue_filter(
         family=family or None,
         category=category or None,
         carc=carc or None,
-        min_amount=min_amount,
-        max_amount=max_amount,
-        service_from=service_from,
-        service_to=service_to,
+        min_amount=_amount("min_amount", min_amount),
+        max_amount=_amount("max_amount", max_amount),
+        service_from=_day("service_from", service_from),
+        service_to=_day("service_to", service_to),
         overdue=overdue,
         q=q or None,
         include_closed=include_closed,
     )
+
+
+def _amount(name: str, text: str | None) -> Decimal | None:
+    """An amount filter; empty means none (an HTML form sends empty fields)."""
+    if not text or not text.strip():
+        return None
+    try:
+        value = Decimal(text.strip().replace(",", "").lstrip("$"))
+    except ArithmeticError:
+        raise WebError(422, f"{name} must be an amount such as 1500.00") from None
+    if not value.is_finite() or value < 0:
+        raise WebError(422, f"{name} must be an amount such as 1500.00")
+    return value
+
+
+def _day(name: str, text: str | None) -> date | None:
+    if not text or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise WebError(422, f"{name} must be a date YYYY-MM-DD") from None
 
 
 FilterDep = Annotated[QueueFilter, Depends(queue_filter)]

@@ -25,11 +25,6 @@ from denialops.work.states import STATES
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/")
-def home(actor: Viewer) -> Response:
-    return RedirectResponse("/queue", status_code=303)
-
-
 def _own_queue(actor: Actor, flt: QueueFilter, request: Request) -> QueueFilter:
     """No filter asked for: the user's own queue (their department's owner queue)."""
     if request.query_params:

@@ -16,3 +16,17 @@
   });
   document.addEventListener("DOMContentLoaded", refreshCount);
 })();
+
+// Upload page: show an indeterminate progress bar while the file is sent and ingested.
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form && form.id === "upload-form") {
+      var bar = document.getElementById("upload-progress");
+      if (bar) { bar.hidden = false; }
+      var button = document.getElementById("upload-submit");
+      if (button) { button.disabled = true; button.textContent = "Uploading and ingesting…"; }
+    }
+  });
+})();
