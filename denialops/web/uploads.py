@@ -6,7 +6,7 @@ the server: too many members, a member name that climbs out of the archive (``..
 absolute paths, drive letters), encrypted members, a member that expands more than
 ``max_zip_ratio`` times, or more than ``max_zip_total_bytes`` in all. Only then is the
 file kept under the upload folder (named by its content hash) and handed to
-:func:`denialops.store.ingest.ingest_paths`, whose transaction sets are each stored
+:func:`denialops.pipeline.ingest_paths`, whose transaction sets are each stored
 whole or quarantined whole.
 """
 
@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from denialops.errors import DenialopsError
 from denialops.store.files import looks_like_x12
-from denialops.store.ingest import IngestSummary, ingest_paths
+from denialops.pipeline import IngestSummary, ingest_paths
 from denialops.web.config import WebSettings
 
 X12_NAMES = (".835", ".edi", ".txt", ".x12")

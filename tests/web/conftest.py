@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 
 from denialops.store.db import make_engine
-from denialops.store.ingest import ingest_paths
+from denialops.pipeline import ingest_paths
 from denialops.store.migrate import upgrade
 from denialops.web import security
 from denialops.web.accounts import add_user
