@@ -22,8 +22,8 @@ from pathlib import Path, PurePosixPath
 from sqlalchemy import Engine
 
 from denialops.errors import DenialopsError
-from denialops.store.files import looks_like_x12
 from denialops.pipeline import IngestSummary, ingest_paths
+from denialops.store.files import looks_like_x12
 from denialops.web.config import WebSettings
 
 X12_NAMES = (".835", ".edi", ".txt", ".x12")

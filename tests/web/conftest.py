@@ -14,8 +14,8 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 
-from denialops.store.db import make_engine
 from denialops.pipeline import ingest_paths
+from denialops.store.db import make_engine
 from denialops.store.migrate import upgrade
 from denialops.web import security
 from denialops.web.accounts import add_user
