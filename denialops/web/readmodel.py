@@ -9,19 +9,16 @@ turns money into two-decimal strings for JSON. Nothing here writes, except
 
 from __future__ import annotations
 
-import base64
-import json
 import zlib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, func, insert, or_, select
+from sqlalchemy import Connection, Engine, Table, insert, select
 
 from denialops.codes import carc, rarc
-from denialops.errors import DenialopsError
 from denialops.money import fmt
 from denialops.store import schema
 from denialops.work import states
@@ -35,8 +32,8 @@ from denialops.work.cases import (
     remit_t,
     transaction,
 )
-from denialops.work.queue import SORT_KEYS, QueueRow, SortKey, as_record, queue
-from denialops.work.queue import _sort_key as sort_key
+from denialops.work.queue import QueueFilters, QueueRow, SortKey, as_record, queue
+from denialops.work.queue import queue_page as work_queue_page
 
 line_t = cast(Table, schema.ServiceLine.__table__)
 adj_t = cast(Table, schema.Adjustment.__table__)
@@ -44,46 +41,40 @@ adj_t = cast(Table, schema.Adjustment.__table__)
 MAX_PAGE = 200
 
 
-class CursorError(DenialopsError):
-    """A pagination cursor that this server did not hand out (or for another sort)."""
+QUERY_FIELDS = (
+    ("owner", "owner"),
+    ("assignee", "assignee"),
+    ("payer", "payer"),
+    ("family", "family"),
+    ("category", "category"),
+    ("carc", "carc"),
+    ("min_amount", "min_amount"),
+    ("max_amount", "max_amount"),
+    ("date_from", "date_from"),
+    ("date_to", "date_to"),
+    ("search", "q"),
+)
+
+
+def query_items(filters: QueueFilters) -> list[tuple[str, str]]:
+    """The filters as query-string pairs (for links, the next page and saved views)."""
+    items = [
+        (param, str(getattr(filters, name)))
+        for name, param in QUERY_FIELDS
+        if getattr(filters, name) not in (None, "")
+    ]
+    items += [("state", state) for state in filters.states]
+    if filters.overdue:
+        items.append(("overdue", "true"))
+    if filters.include_closed:
+        items.append(("include_closed", "true"))
+    return items
 
 
 @dataclass(frozen=True, slots=True)
-class QueueFilter:
-    """The work-queue filters; text filters are case-insensitive."""
-
-    owner: str | None = None
-    assignee: str | None = None
-    state: str | None = None
-    payer: str | None = None
-    family: str | None = None
-    category: str | None = None
-    carc: str | None = None
-    min_amount: Decimal | None = None
-    max_amount: Decimal | None = None
-    service_from: date | None = None
-    service_to: date | None = None
-    overdue: bool = False
-    q: str | None = None
-    """Search: patient control number, payer claim number, member id or patient name."""
-    include_closed: bool = False
-
-    def query_items(self) -> list[tuple[str, str]]:
-        """The filter as query-string pairs (for links and saved views)."""
-        items: list[tuple[str, str]] = []
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value in (None, False, ""):
-                continue
-            items.append((f.name, "1" if value is True else str(value)))
-        return items
-
-
-@dataclass(frozen=True, slots=True)
-class QueuePage:
+class WebQueuePage:
     rows: list[dict[str, Any]]
     next_cursor: str | None
-    total: int
 
 
 def plain(value: Any) -> Any:
@@ -99,119 +90,21 @@ def plain(value: Any) -> Any:
     return value
 
 
-def encode_cursor(sort: str, key: tuple[object, ...]) -> str:
-    raw = json.dumps([sort, [plain(k) for k in key]]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, sort: str) -> tuple[object, ...]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        cursor_sort, key = json.loads(raw)
-        if cursor_sort != sort or not isinstance(key, list) or len(key) != 2:
-            raise ValueError
-        first = Decimal(str(key[0])) if key[0] is not None else None
-        return (first, int(key[1]))
-    except (ValueError, TypeError, ArithmeticError):
-        raise CursorError("the page cursor is not valid for this list; start again") from None
-
-
-def _comparable(key: tuple[object, ...]) -> tuple[Decimal, int]:
-    first, case_id = key
-    return (Decimal(str(first)) if first is not None else Decimal(0), int(str(case_id)))
-
-
-def _matching_ids(conn: Connection, flt: QueueFilter) -> set[int] | None:
-    """Case ids matching the search text and CARC filter (None: no such filter)."""
-    ids: set[int] | None = None
-    if flt.q and flt.q.strip():
-        needle = f"%{flt.q.strip().lower()}%"
-        name = func.lower(claim_t.c.patient_last_name + ", " + claim_t.c.patient_first_name)
-        found = conn.execute(
-            select(case_t.c.id)
-            .join(claim_t, claim_t.c.id == case_t.c.claim_id)
-            .where(
-                or_(
-                    func.lower(case_t.c.patient_control_number).like(needle),
-                    func.lower(case_t.c.payer_claim_control_number).like(needle),
-                    func.lower(claim_t.c.patient_id).like(needle),
-                    name.like(needle),
-                    func.lower(
-                        claim_t.c.patient_first_name + " " + claim_t.c.patient_last_name
-                    ).like(needle),
-                )
-            )
-        ).scalars()
-        ids = set(found)
-    if flt.carc and flt.carc.strip():
-        code = flt.carc.strip().upper()
-        code = code.split("-", 1)[1] if "-" in code else code
-        found = conn.execute(
-            select(case_adj_t.c.case_id).where(func.upper(case_adj_t.c.reason_code) == code)
-        ).scalars()
-        carc_ids = set(found)
-        ids = carc_ids if ids is None else ids & carc_ids
-    return ids
-
-
-def _keep(row: QueueRow, flt: QueueFilter, ids: set[int] | None) -> bool:
-    case = row.case
-    if ids is not None and case.id not in ids:
-        return False
-    if flt.assignee and (case.assignee or "").lower() != flt.assignee.lower():
-        return False
-    if flt.state and case.state != flt.state.lower():
-        return False
-    if flt.category and (case.category or "").lower() != flt.category.lower():
-        return False
-    if flt.min_amount is not None and case.at_risk < flt.min_amount:
-        return False
-    if flt.max_amount is not None and case.at_risk > flt.max_amount:
-        return False
-    if flt.service_from and (case.service_date is None or case.service_date < flt.service_from):
-        return False
-    return not (
-        flt.service_to and (case.service_date is None or case.service_date > flt.service_to)
-    )
-
-
 def queue_page(
     engine: Engine,
-    flt: QueueFilter,
+    filters: QueueFilters,
     *,
     sort: SortKey = "priority",
     after: str | None = None,
     limit: int = 50,
     today: date | None = None,
-) -> QueuePage:
-    """One page of the work queue after ``after`` (a cursor from the previous page)."""
-    if sort not in SORT_KEYS:
-        raise CursorError(f"sort must be one of {', '.join(SORT_KEYS)}")
-    limit = max(1, min(limit, MAX_PAGE))
-    include_closed = flt.include_closed or bool(flt.state and states.is_closed(flt.state.lower()))
-    rows = queue(
-        engine,
-        owner=flt.owner.lower() if flt.owner else None,
-        payer=flt.payer,
-        family=flt.family.lower() if flt.family else None,
-        overdue=flt.overdue,
-        include_closed=include_closed,
-        sort=sort,
-        today=today,
+) -> WebQueuePage:
+    """One page of the work queue (:func:`denialops.work.queue.queue_page`, keyset
+    pagination in SQL) with the patient, payer name and denial codes of each row."""
+    page = work_queue_page(
+        engine, filters, sort=sort, limit=max(1, min(limit, MAX_PAGE)), cursor=after, today=today
     )
-    with transaction(engine) as conn:
-        ids = _matching_ids(conn, flt)
-    kept = [r for r in rows if _keep(r, flt, ids)]
-    key_of = sort_key(sort)
-    if after:
-        start = _comparable(decode_cursor(after, sort))
-        kept_after = [r for r in kept if _comparable(key_of(r)) > start]
-    else:
-        kept_after = kept
-    page = kept_after[:limit]
-    more = len(kept_after) > limit
-    cursor = encode_cursor(sort, key_of(page[-1])) if more and page else None
-    return QueuePage(rows=_enrich(engine, page), next_cursor=cursor, total=len(kept))
+    return WebQueuePage(rows=_enrich(engine, page.rows), next_cursor=page.next_cursor)
 
 
 def _code_text(kind: str, code: str) -> str:

@@ -15,7 +15,7 @@ def _csrf(browser: Browser) -> dict[str, str]:
 def test_queue_lists_open_cases_with_what_an_analyst_needs(as_role: dict[str, Browser]) -> None:
     body = as_role["viewer"].client.get("/api/v1/cases", params={"limit": 200}).json()
     assert body["ok"] is True
-    assert body["total"] >= CASES - 2  # other tests of the module may close a few
+    assert len(body["cases"]) >= CASES - 2  # other tests of the module may close a few
     row = next(r for r in body["cases"] if r["claim"] == "PCN000")
     assert row["patient_name"] == "TESTPATIENT, ALEX"
     assert row["member_id"] == "M1"
@@ -30,8 +30,8 @@ def test_filters_are_case_insensitive(as_role: dict[str, Browser]) -> None:
     client = as_role["analyst"].client
     by_payer = client.get("/api/v1/cases", params={"payer": "PAYER2"}).json()
     assert {r["payer_id"] for r in by_payer["cases"]} == {"PAYER2"}
-    by_carc = client.get("/api/v1/cases", params={"carc": "co-16"}).json()
-    assert by_carc["total"] == CASES - CASES // 2
+    by_carc = client.get("/api/v1/cases", params={"carc": "co-16", "limit": 200}).json()
+    assert len(by_carc["cases"]) == CASES - CASES // 2
     assert all(r["codes"][0]["code"] == "CO-16" for r in by_carc["cases"])
     amount = client.get("/api/v1/cases", params={"min_amount": "104", "max_amount": "106"}).json()
     assert sorted(r["at_risk"] for r in amount["cases"]) == ["104.00", "105.00", "106.00"]
@@ -43,8 +43,8 @@ def test_search_by_claim_number_member_id_and_patient_name(as_role: dict[str, Br
     assert [r["claim"] for r in found["cases"]] == ["ACC003"]
     by_icn = client.get("/api/v1/cases", params={"q": "ICNPCN001", "include_closed": True}).json()
     assert [r["claim"] for r in by_icn["cases"]] == ["PCN001"]
-    by_name = client.get("/api/v1/cases", params={"q": "testpatient", "limit": 1}).json()
-    assert by_name["total"] >= CASES - 2
+    by_name = client.get("/api/v1/cases", params={"q": "testpatient", "limit": 200}).json()
+    assert len(by_name["cases"]) >= CASES - 2
 
 
 def test_keyset_pagination_walks_every_case_once(as_role: dict[str, Browser]) -> None:
@@ -67,7 +67,7 @@ def test_keyset_pagination_walks_every_case_once(as_role: dict[str, Browser]) ->
 
 def test_a_bad_cursor_is_a_readable_422(as_role: dict[str, Browser]) -> None:
     response = as_role["viewer"].client.get("/api/v1/cases", params={"after": "garbage"})
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert "cursor" in response.json()["message"]
 
 
@@ -151,7 +151,7 @@ def test_bulk_assign_reports_each_case(as_role: dict[str, Browser], web_db: WebD
     body = response.json()
     assert body["done"] == ids
     assert body["failed"][0]["case_id"] == 999999
-    assigned = browser.client.get("/api/v1/cases", params={"assignee": "ACCESS1"}).json()
+    assigned = browser.client.get("/api/v1/cases", params={"assignee": "access1"}).json()
     assert set(ids) <= {r["case_id"] for r in assigned["cases"]}
 
 
@@ -196,10 +196,10 @@ def test_empty_form_fields_mean_no_filter_and_bad_ones_are_named(
     as_role: dict[str, Browser],
 ) -> None:
     client = as_role["viewer"].client
-    empty = {"min_amount": "", "max_amount": "", "service_from": "", "q": "", "owner": ""}
+    empty = {"min_amount": "", "max_amount": "", "date_from": "", "q": "", "owner": "", "state": ""}
     assert client.get("/api/v1/cases", params=empty).status_code == 200
     assert client.get("/queue", params=empty).status_code == 200
     bad = client.get("/api/v1/cases", params={"min_amount": "lots"})
     assert bad.status_code == 422 and "min_amount" in bad.json()["message"]
-    bad_day = client.get("/api/v1/cases", params={"service_to": "2026-13-01"})
-    assert bad_day.status_code == 422 and "service_to" in bad_day.json()["message"]
+    bad_day = client.get("/api/v1/cases", params={"date_to": "2026-13-01"})
+    assert bad_day.status_code == 422 and "date_to" in bad_day.json()["message"]

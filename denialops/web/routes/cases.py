@@ -14,7 +14,6 @@ from denialops.web.deps import Bulk, EngineDep, Viewer, Worker
 from denialops.web.errors import WebError
 from denialops.web.readmodel import (
     MAX_PAGE,
-    QueueFilter,
     case_detail,
     plain,
     queue_page,
@@ -22,6 +21,8 @@ from denialops.web.readmodel import (
 )
 from denialops.work import add_note, assign, get_case, move, set_owner
 from denialops.work.cases import OWNERS, Case
+from denialops.work.queue import QueueFilters
+from denialops.work.states import STATES
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
@@ -32,36 +33,52 @@ Text = Annotated[str | None, Query(max_length=128)]
 def queue_filter(
     owner: Text = None,
     assignee: Text = None,
-    state: Text = None,
+    state: Annotated[list[str] | None, Query(max_length=16)] = None,
     payer: Text = None,
     family: Text = None,
     category: Text = None,
     carc: Annotated[str | None, Query(max_length=16)] = None,
     min_amount: Annotated[str | None, Query(max_length=16, description="dollars")] = None,
     max_amount: Annotated[str | None, Query(max_length=16, description="dollars")] = None,
-    service_from: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD")] = None,
-    service_to: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD")] = None,
+    date_from: Annotated[
+        str | None, Query(max_length=10, description="denial date from, YYYY-MM-DD")
+    ] = None,
+    date_to: Annotated[
+        str | None, Query(max_length=10, description="denial date to, YYYY-MM-DD")
+    ] = None,
     overdue: bool = False,
-    q: Text = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=64, description="start of account, payer claim #, member id, name"),
+    ] = None,
     include_closed: bool = False,
-) -> QueueFilter:
-    """The queue filters from the query string (the page and the API share them)."""
-    if owner and owner.lower() not in OWNERS and not any(o.startswith(owner) for o in OWNERS):
+) -> QueueFilters:
+    """The queue filters from the query string (the page and the API share them).
+
+    Empty values mean "no filter" (an HTML form sends every field); owner, family and
+    category are case-insensitive, the search and CARC too.
+    """
+    chosen_owner = (owner or "").strip().lower() or None
+    if chosen_owner and not any(o.startswith(chosen_owner) for o in OWNERS):
         raise WebError(422, f"owner must be one of {', '.join(OWNERS)}")
-    return QueueFilter(
-        owner=owner or None,
-        assignee=assignee or None,
-        state=state or None,
-        payer=payer or None,
-        family=family or None,
-        category=category or None,
-        carc=carc or None,
+    wanted_states = tuple(s.strip().lower() for s in state or () if s and s.strip())
+    unknown = [s for s in wanted_states if s not in STATES]
+    if unknown:
+        raise WebError(422, f"state must be one of {', '.join(STATES)}")
+    return QueueFilters(
+        owner=chosen_owner,
+        assignee=(assignee or "").strip() or None,
+        states=wanted_states,
+        payer=(payer or "").strip() or None,
+        family=(family or "").strip().lower() or None,
+        category=(category or "").strip().lower() or None,
+        carc=(carc or "").strip() or None,
         min_amount=_amount("min_amount", min_amount),
         max_amount=_amount("max_amount", max_amount),
-        service_from=_day("service_from", service_from),
-        service_to=_day("service_to", service_to),
+        date_from=_day("date_from", date_from),
+        date_to=_day("date_to", date_to),
         overdue=overdue,
-        q=q or None,
+        search=(q or "").strip() or None,
         include_closed=include_closed,
     )
 
@@ -88,7 +105,7 @@ def _day(name: str, text: str | None) -> date | None:
         raise WebError(422, f"{name} must be a date YYYY-MM-DD") from None
 
 
-FilterDep = Annotated[QueueFilter, Depends(queue_filter)]
+FilterDep = Annotated[QueueFilters, Depends(queue_filter)]
 
 
 @router.get("/cases")
@@ -102,7 +119,7 @@ def list_cases(
 ) -> dict[str, Any]:
     """The work queue: filtered, sorted, one page after the ``after`` cursor."""
     page = queue_page(engine, flt, sort=sort, after=after, limit=limit)
-    return {"ok": True, "total": page.total, "next": page.next_cursor, "cases": page.rows}
+    return {"ok": True, "next": page.next_cursor, "cases": page.rows}
 
 
 def existing_case(case_id: int, engine: EngineDep) -> Case:

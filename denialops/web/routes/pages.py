@@ -15,22 +15,29 @@ from fastapi.responses import RedirectResponse, Response
 
 from denialops.web.deps import Actor, Bulk, EngineDep, Viewer, Worker
 from denialops.web.permissions import default_owner
-from denialops.web.readmodel import MAX_PAGE, QueueFilter, case_detail, queue_page, record_case_view
+from denialops.web.readmodel import (
+    MAX_PAGE,
+    case_detail,
+    query_items,
+    queue_page,
+    record_case_view,
+)
 from denialops.web.render import render_page
 from denialops.web.routes.cases import CaseDep, FilterDep, Sort
 from denialops.work import add_note, assign, move, set_owner
 from denialops.work.cases import OWNERS
+from denialops.work.queue import QueueFilters
 from denialops.work.states import STATES
 
 router = APIRouter(include_in_schema=False)
 
 
-def _own_queue(actor: Actor, flt: QueueFilter, request: Request) -> QueueFilter:
+def _own_queue(actor: Actor, flt: QueueFilters, request: Request) -> QueueFilters:
     """No filter asked for: the user's own queue (their department's owner queue)."""
     if request.query_params:
         return flt
     owner = default_owner(actor.user.role)
-    return QueueFilter(owner=owner) if owner else flt
+    return QueueFilters(owner=owner) if owner else flt
 
 
 @router.get("/queue")
@@ -45,7 +52,7 @@ def queue_view(
 ) -> Response:
     flt = _own_queue(actor, flt, request)
     page = queue_page(engine, flt, sort=sort, after=after, limit=limit)
-    base = [*flt.query_items(), ("sort", sort), ("limit", str(limit))]
+    base = [*query_items(flt), ("sort", sort), ("limit", str(limit))]
     next_url = (
         f"/queue?{urlencode([*base, ('after', page.next_cursor)])}" if page.next_cursor else ""
     )
