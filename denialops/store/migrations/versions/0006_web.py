@@ -3,7 +3,7 @@
 ``web_audit`` is append-only like ``case_event``: triggers refuse UPDATE and DELETE.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0011"
 branch_labels: str | None = None
 depends_on: str | None = None
 
