@@ -19,7 +19,11 @@ from denialops.store.db import make_engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
-MODEL_MODULES = ("denialops.store.schema", "denialops.work.tables")
+MODEL_MODULES = (
+    "denialops.store.schema",
+    "denialops.work.tables",
+    "denialops.analytics.fact_schema",
+)
 """Every module that declares tables on ``schema.Base``; a new one must be listed here so
 autogenerate and the schema test see its tables."""
 
