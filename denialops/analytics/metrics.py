@@ -432,6 +432,10 @@ def _denial_side_per_adjustment(
     return out
 
 
+JOINED_CASE_CUTS = tuple(c for c in DENIAL_DIMENSIONS if c not in ("family", "category", "owner"))
+"""Denial cuts a case does not carry itself: work metrics join the case's denials for them."""
+
+
 def _work_side(
     db: AnalyticsDB,
     cuts: Sequence[str],
@@ -441,11 +445,15 @@ def _work_side(
     labor: LaborCost,
     as_of: date,
 ) -> dict[Key, dict[str, Any]]:
-    """Appeals, decisions, resubmissions, open cases and write-offs from the work facts."""
-    denial_join = not _claim_level(cuts, filters)
+    """Appeals, decisions, resubmissions, open cases and write-offs from the work facts.
+
+    A case is one unit of work: cut by family, category or owner it counts once, under
+    its own classification (``fact_case``); cut by another denial dimension (CARC,
+    revenue code, ...) it counts in every group one of its denials falls in."""
+    denial_join = bool((set(cuts) | set(filters)) & set(JOINED_CASE_CUTS))
 
     def qualify(column: str) -> str:
-        if denial_join and column in DENIAL_DIMENSIONS.values():
+        if column in {DENIAL_DIMENSIONS[c] for c in JOINED_CASE_CUTS}:
             return f"d.{column}"
         return f"k.{column}"
 
