@@ -125,12 +125,19 @@ def _duplicate() -> str:
 
 
 def _has_work(conn: Connection) -> bool:
-    names = set(inspect(conn).get_table_names())
-    return all(t in names for t in WORK_SOURCE_TABLES)
+    cache = conn.info.setdefault("denialops_fact_tables", {})
+    if "has_work" not in cache:
+        names = set(inspect(conn).get_table_names())
+        cache["has_work"] = all(t in names for t in WORK_SOURCE_TABLES)
+    return bool(cache["has_work"])
 
 
 def _columns(conn: Connection, table: str) -> set[str]:
-    return {c["name"] for c in inspect(conn).get_columns(table)}
+    """A table's columns (cached on the connection: ingest refreshes batch after batch)."""
+    cache = conn.info.setdefault("denialops_fact_columns", {})
+    if table not in cache:
+        cache[table] = {c["name"] for c in inspect(conn).get_columns(table)}
+    return set(cache[table])
 
 
 # --- scope: which claims are rebuilt ---------------------------------------------------

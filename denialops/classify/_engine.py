@@ -114,7 +114,7 @@ def _resolve(
     if entry is None:
         warnings.append(f"CARC {carc!r} is not on the CARC list")
         review = True
-    elif entry.start or entry.stop:
+    elif entry.start or entry.stop or entry.stop_unknown:
         dated.append(("CARC", entry))
     refining: list[str] = []
     for remark in remarks:
@@ -122,7 +122,7 @@ def _resolve(
         if rentry is None:
             warnings.append(f"RARC {remark!r} is not on the RARC list")
             continue
-        if rentry.start or rentry.stop:
+        if rentry.start or rentry.stop or rentry.stop_unknown:
             dated.append(("RARC", rentry))
         if not rentry.text.lstrip().lower().startswith("alert:"):
             refining.append(remark)
@@ -168,6 +168,8 @@ def _date_warning(kind: str, entry: CodeEntry, on: date | None) -> str | None:
     when = f" on {on.isoformat()}" if on else " today"
     if status == "expired":
         return f"{kind} {entry.code} was deactivated{when} (stop date {entry.stop})"
+    if status == "deactivated":
+        return f"{kind} {entry.code} is deactivated (no stop date published)"
     if status == "not_yet_valid":
         return f"{kind} {entry.code} was not yet valid{when} (start date {entry.start})"
     return None
@@ -185,8 +187,10 @@ def classify(
     """Classify one adjustment. Never raises on odd codes: they come back unclassified,
     flagged for review, with warnings saying why.
 
-    Codes are judged by the lists the rules were loaded with, on ``on`` (default today):
-    a deactivated or not yet valid CARC is flagged for review, a RARC only warned about.
+    Codes are judged by the lists the rules were loaded with, on ``on`` (the service
+    date, else the remittance date; default today). A deactivated code is still
+    classified by its rule (payers keep sending them) with a warning naming its stop
+    date; a CARC used before its start date is also flagged for review.
     """
     ruleset = rules or default_rules()
     group = group.strip().upper()
@@ -207,7 +211,7 @@ def classify(
         note = _date_warning(kind, entry, on)
         if note:
             notes.append(note)
-            review = review or kind == "CARC"
+            review = review or (kind == "CARC" and "not yet valid" in note)
     if not notes:
         return resolved.base
     return replace(

@@ -9,7 +9,9 @@ partial list is safe to load.
 
 A code is judged on a date: ``expired`` on or after its stop date, ``not_yet_valid``
 before its start date, ``active`` inside known dates, ``unknown`` when the list gives no
-start date and no stop date rules it out (the shipped lists carry no dates).
+start date and no stop date rules it out (codes newer than the dated sources, e.g.
+CARC 307), ``deactivated`` when the list says it was deactivated without a date
+(RARC N793): no day can be judged, so it is reported on every date.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from denialops.codes._x12csv import (
 from denialops.errors import CodeSetError
 
 ListName = Literal["carc", "rarc"]
-CodeStatus = Literal["active", "expired", "not_yet_valid", "unknown"]
+CodeStatus = Literal["active", "expired", "not_yet_valid", "unknown", "deactivated"]
 LIST_NAMES: tuple[ListName, ...] = ("carc", "rarc")
 CODES_DIR_ENV = "DENIALOPS_CODES_DIR"
 
@@ -47,6 +49,14 @@ class CodeInfo:
     stop: date | None
     last_modified: date | None
     status: CodeStatus
+    source: str = ""
+    """Which source gave the text and each date (see ``denialops/codes/data/PROVENANCE.md``)."""
+    stop_unknown: bool = False
+
+    @property
+    def deactivated(self) -> bool:
+        """Deactivated at some date (whatever the date asked about)."""
+        return self.stop is not None or self.stop_unknown
 
     @property
     def is_alert(self) -> bool:
@@ -58,6 +68,8 @@ def status_on(entry: CodeEntry, on: date) -> CodeStatus:
     """Judge a code by its dates on one day (stop dates are exclusive)."""
     if entry.stop is not None and on >= entry.stop:
         return "expired"
+    if entry.stop_unknown:
+        return "deactivated"
     if entry.start is not None:
         return "not_yet_valid" if on < entry.start else "active"
     return "unknown"
@@ -86,6 +98,8 @@ class CodeList:
             stop=entry.stop,
             last_modified=entry.last_modified,
             status=status_on(entry, on or today()),
+            source=entry.source,
+            stop_unknown=entry.stop_unknown,
         )
 
     def in_force(self, on: date | None = None) -> list[str]:
@@ -173,6 +187,8 @@ class LoadResult:
     codes: int
     with_dates: int
     expired_today: int
+    deactivated: int = 0
+    """Codes with a stop date (or ``Stop: unknown``) in the list, whatever the date."""
 
 
 def load_code_file(
@@ -212,6 +228,7 @@ def load_code_file(
         "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "codes": len(entries),
         "codes_with_dates": with_dates,
+        "deactivated": sum(1 for e in entries if e.deactivated),
         "note": note,
     }
     target.with_suffix(".provenance.json").write_text(
@@ -224,5 +241,6 @@ def load_code_file(
         path=target,
         codes=len(entries),
         with_dates=with_dates,
-        expired_today=sum(1 for e in entries if status_on(e, day) == "expired"),
+        expired_today=sum(1 for e in entries if status_on(e, day) in ("expired", "deactivated")),
+        deactivated=sum(1 for e in entries if e.deactivated),
     )

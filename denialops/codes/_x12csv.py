@@ -9,9 +9,11 @@ description runs over several lines and ends with dated lines::
     Notes: Related to 125"
 
 We read that layout (quoted or not: a row whose first cell is not a code continues the
-previous description) and also the four-column ``code,description,start,stop`` layout of
-the starting-point lists in ``refdata/``. Writing always produces X12's layout, so the
-shipped package data and a user's newer list go through the same parser.
+previous description) and also the ``code,description,start,stop[,source]`` layout of
+the starting-point lists in ``refdata/`` (``stop=unknown``: deactivated, no published
+date; ``source``: which source gave each field). Writing always produces X12's layout,
+with the provenance as a ``Source:`` line and an undated stop as ``Stop: unknown``, so
+the shipped package data and a user's newer list go through the same parser.
 """
 
 from __future__ import annotations
@@ -26,9 +28,17 @@ from denialops.errors import CodeSetError
 
 CODE_PATTERN = re.compile(r"^(?:[A-Z]{1,2}\d{1,4}|\d{1,4})$")
 _META_PATTERN = re.compile(
-    r"(?P<key>Start|Stop|Last Modified|Notes):\s*(?P<value>.*)$", re.IGNORECASE
+    r"(?P<key>Start|Stop|Last Modified|Notes|Source):\s*(?P<value>.*)$", re.IGNORECASE
 )
-_META_KEYS = {"start": "start", "stop": "stop", "last modified": "last_modified", "notes": "notes"}
+_META_KEYS = {
+    "start": "start",
+    "stop": "stop",
+    "last modified": "last_modified",
+    "notes": "notes",
+    "source": "source",
+}
+UNKNOWN_DATE = "unknown"
+"""A stop date written as ``unknown``: the code is deactivated but no date was published."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +51,14 @@ class CodeEntry:
     stop: date | None = None
     last_modified: date | None = None
     notes: str = ""
+    source: str = ""
+    """Where each field came from (e.g. ``desc=x12org-2026-08-17;start=...``); free text."""
+    stop_unknown: bool = False
+    """Deactivated, but no source gives the stop date (RARC N793)."""
+
+    @property
+    def deactivated(self) -> bool:
+        return self.stop is not None or self.stop_unknown
 
 
 def _parse_date(value: str, *, code: str, line: int, source: str) -> date | None:
@@ -73,6 +91,12 @@ def _split_description(
             if key == "notes":
                 in_notes = True
                 notes.append(match.group("value").strip())
+            elif key == "source":
+                in_notes = False
+                meta["source"] = match.group("value").strip()
+            elif key == "stop" and match.group("value").strip().lower() == UNKNOWN_DATE:
+                in_notes = False
+                meta["stop_unknown"] = True
             else:
                 in_notes = False
                 meta[key] = _parse_date(match.group("value"), code=code, line=line, source=source)
@@ -92,6 +116,7 @@ def parse_x12_code_list(content: str, *, source: str = "<text>") -> list[CodeEnt
     """
     reader = csv.reader(io.StringIO(content.lstrip("\ufeff")))
     four_columns = False
+    with_source = False
     pending: list[tuple[str, list[str], int, list[str]]] = []  # code, lines, line, extra
     last_end = 0
     for row in reader:
@@ -104,6 +129,7 @@ def parse_x12_code_list(content: str, *, source: str = "<text>") -> list[CodeEnt
         if first.lower() == "code" and pending == []:
             header = [c.strip().lower() for c in cells]
             four_columns = header[:4] == ["code", "description", "start", "stop"]
+            with_source = four_columns and header[4:5] == ["source"]
             continue
         if CODE_PATTERN.match(first) and len(cells) >= 2:
             extra = [c.strip() for c in cells[2:]] if four_columns else []
@@ -125,10 +151,16 @@ def parse_x12_code_list(content: str, *, source: str = "<text>") -> list[CodeEnt
             raise CodeSetError(f"{source}: line {line}: code {code} has no description")
         start = meta.get("start")
         stop = meta.get("stop")
+        stop_unknown = bool(meta.get("stop_unknown"))
+        provenance = str(meta.get("source", ""))
         if extra:
             start = _parse_date(extra[0], code=code, line=line, source=source) or start
-            if len(extra) > 1:
+            if len(extra) > 1 and extra[1].lower() == UNKNOWN_DATE:
+                stop_unknown = True
+            elif len(extra) > 1:
                 stop = _parse_date(extra[1], code=code, line=line, source=source) or stop
+            if with_source and len(extra) > 2:
+                provenance = extra[2]
         last_modified = meta.get("last_modified")
         entries.append(
             CodeEntry(
@@ -138,6 +170,8 @@ def parse_x12_code_list(content: str, *, source: str = "<text>") -> list[CodeEnt
                 stop=stop if isinstance(stop, date) else None,
                 last_modified=last_modified if isinstance(last_modified, date) else None,
                 notes=str(meta.get("notes", "")),
+                source=provenance,
+                stop_unknown=stop_unknown and not isinstance(stop, date),
             )
         )
     if not entries:
@@ -160,9 +194,13 @@ def write_x12_code_list(entries: list[CodeEntry]) -> str:
             lines.append(f"Start: {_us_date(entry.start)}")
         if entry.stop:
             lines.append(f"Stop: {_us_date(entry.stop)}")
+        elif entry.stop_unknown:
+            lines.append(f"Stop: {UNKNOWN_DATE}")
         if entry.last_modified:
             lines.append(f"Last Modified: {_us_date(entry.last_modified)}")
         if entry.notes:
             lines.append(f"Notes: {entry.notes}")
+        if entry.source:
+            lines.append(f"Source: {entry.source}")
         writer.writerow([entry.code, "\n".join(lines)])
     return out.getvalue()

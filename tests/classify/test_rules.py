@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -41,12 +41,13 @@ def test_shipped_rules_have_no_problems() -> None:
     assert check_rules_text(shipped_rules_text(), "shipped") == []
 
 
-def test_every_code_in_force_has_a_rule_none_falls_through() -> None:
-    in_force = code_list("carc").in_force()
-    assert len(in_force) == 291
-    uncovered = [c for c in in_force if not any(SHIPPED.rules_for_carc(c))]
+def test_every_code_in_the_list_has_a_rule_none_falls_through() -> None:
+    """Active and deactivated codes alike: payers keep sending deactivated ones."""
+    every = list(code_list("carc").entries)
+    assert len(every) == 407 and len(code_list("carc").in_force()) == 297
+    uncovered = [c for c in every if not any(SHIPPED.rules_for_carc(c))]
     assert uncovered == []
-    for carc in in_force:
+    for carc in every:
         for group in ("CO", "PR", "OA", "PI", "CR"):
             result = classify(group, carc, rules=SHIPPED)
             assert result.rule is not None, f"{group}-{carc}"
@@ -144,8 +145,36 @@ def test_deactivated_codes_are_judged_by_date(
     assert before.warnings == () and not before.needs_review
     after = classify("CO", "50", on=date(2026, 2, 1), rules=rules)
     assert after.category == "medical_necessity"  # still classified by its rule
-    assert after.needs_review
+    assert not after.needs_review  # payers keep sending deactivated codes: a warning only
     assert after.warnings == ("CARC 50 was deactivated on 2026-02-01 (stop date 2026-01-01)",)
+
+
+@pytest.mark.parametrize(
+    ("carc", "category", "family", "is_denial", "stop"),
+    [
+        ("62", "authorization", "administrative", True, "2007-04-01"),
+        ("41", "contractual", None, False, "2003-10-16"),
+        ("165", "authorization", "administrative", True, "2018-05-01"),
+        ("15", "authorization", "administrative", True, "2018-05-01"),
+        ("125", "missing_information", "technical", True, "2013-11-01"),
+        ("42", "contractual", None, False, "2007-06-01"),
+    ],
+)
+def test_deactivated_shipped_codes_are_classified_with_a_dated_warning(
+    carc: str, category: str, family: str | None, is_denial: bool, stop: str
+) -> None:
+    after = classify("CO", carc, on=date(2025, 6, 1), rules=SHIPPED)
+    assert (after.category, after.family, after.is_denial) == (category, family, is_denial)
+    assert after.warnings == (f"CARC {carc} was deactivated on 2025-06-01 (stop date {stop})",)
+    assert not after.needs_review
+    day_before = date.fromisoformat(stop).replace(day=1) - timedelta(days=1)
+    before = classify("CO", carc, on=day_before, rules=SHIPPED)
+    assert before.warnings == () and before.category == category
+
+
+def test_a_code_without_a_published_stop_date_warns_on_every_date() -> None:
+    result = classify("CO", "16", ["N793"], on=date(2018, 1, 1), rules=SHIPPED)
+    assert "RARC N793 is deactivated (no stop date published)" in result.warnings
 
 
 # --------------------------------------------------------------------------- specificity
