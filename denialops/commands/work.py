@@ -430,9 +430,17 @@ def case_outcome(
 def _fills(pairs: list[str] | None, path: Path | None) -> dict[str, str]:
     import yaml
 
+    from denialops.errors import InputLimitError
+    from denialops.files import load_yaml
+
     fills: dict[str, str] = {}
     if path is not None:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        try:
+            data = load_yaml(path.read_bytes(), name=path.name) or {}
+        except InputLimitError as exc:
+            raise fail(str(exc)) from None
+        except yaml.YAMLError as exc:
+            raise fail(f"{path.name}: not valid YAML ({exc})".replace("\n", " ")) from None
         if not isinstance(data, dict):
             raise fail(f"{path.name}: expected NAME: TEXT pairs")
         fills.update({str(k): str(v) for k, v in data.items()})

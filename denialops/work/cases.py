@@ -23,7 +23,15 @@ from denialops.money import ZERO, total
 from denialops.store import schema
 from denialops.store.database import write_transaction
 from denialops.work import states
-from denialops.work.deadlines import Deadline, DeadlineFacts, load_profiles, next_deadline
+from denialops.work.deadlines import (
+    Assessment,
+    Deadline,
+    DeadlineFacts,
+    assess,
+    has_appeal_rights,
+    notice_date,
+    profile_for,
+)
 from denialops.work.tables import Appeal, AppUser, CaseAdjustment, CaseEvent, CaseNote, DenialCase
 
 SYSTEM_USER = "system"
@@ -40,6 +48,7 @@ case_adj_t = cast(Table, CaseAdjustment.__table__)
 claim_t = cast(Table, schema.Claim.__table__)
 adj_t = cast(Table, schema.Adjustment.__table__)
 remit_t = cast(Table, schema.Remittance.__table__)
+line_t = cast(Table, schema.ServiceLine.__table__)
 
 _FAMILY_OWNER = {
     "clinical": "ur_cdi",
@@ -319,14 +328,40 @@ def last_decision_date(conn: Connection, case_id: int) -> date | None:
 
 
 def deadline_facts(conn: Connection, case: Case, **override: Any) -> DeadlineFacts:
+    """The facts :mod:`denialops.work.deadlines` counts from, read for one case.
+
+    The notice date is the opening remittance's production or check date (never the day
+    it was loaded); appeal rights are absent when a remark on the claim says so (MA130,
+    N211); a pending appeal's filing day dates the follow-up.
+    """
+    remit = conn.execute(
+        select(remit_t.c.production_date, remit_t.c.payment_date).where(
+            remit_t.c.id == case.remittance_id
+        )
+    ).first()
+    notice = notice_date(remit.production_date, remit.payment_date) if remit else None
+    remarks = conn.execute(
+        select(claim_t.c.remark_codes).where(claim_t.c.id == case.claim_id)
+    ).scalar_one_or_none()
+    line_remarks = conn.execute(
+        select(line_t.c.remark_codes).where(line_t.c.claim_id == case.claim_id)
+    ).scalars()
+    codes = [*(remarks or []), *(c for row in line_remarks for c in (row or []))]
+    filed = conn.execute(
+        select(func.max(appeal_t.c.submitted_on)).where(
+            appeal_t.c.case_id == case.id, appeal_t.c.level == case.appeal_level
+        )
+    ).scalar_one()
     facts = DeadlineFacts(
         state=case.state,
         appeal_level=case.appeal_level,
         service_date=case.service_date,
-        determination_date=case.determination_date,
+        determination_date=notice or case.determination_date,
         last_decision_date=last_decision_date(conn, case.id),
         correctable=case.correctable,
         due_date=case.due_date,
+        appeal_rights=has_appeal_rights(codes),
+        appeal_filed_on=filed if isinstance(filed, date) else None,
     )
     if override:
         facts = DeadlineFacts(
@@ -335,9 +370,14 @@ def deadline_facts(conn: Connection, case: Case, **override: Any) -> DeadlineFac
     return facts
 
 
+def assess_case(conn: Connection, case: Case, **override: Any) -> Assessment:
+    """Every deadline of the case, the notes on dates left out, the profile's warning."""
+    profile = profile_for(case.payer_id, case.filing_indicator)
+    return assess(deadline_facts(conn, case, **override), profile)
+
+
 def compute_deadline(conn: Connection, case: Case, **override: Any) -> Deadline | None:
-    profile = load_profiles().for_payer(case.payer_id, case.filing_indicator)
-    return next_deadline(deadline_facts(conn, case, **override), profile)
+    return assess_case(conn, case, **override).next
 
 
 def _deadline_changes(deadline: Deadline | None) -> dict[str, object]:
