@@ -109,6 +109,10 @@ class TemplateError(DenialopsError):
     """An appeal letter template that references unknown fields or is incomplete."""
 
 
+class AmountError(DenialopsError):
+    """A money or rate value given by a user that is not a usable amount."""
+
+
 class PayerProfileError(DenialopsError):
     """A payer profile file that cannot be used; names the file and the problem."""
 

@@ -36,6 +36,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 MODEL_MODULES = (
     "denialops.store.schema",
+    "denialops.store.submitted",
     "denialops.work.tables",
     "denialops.analytics.fact_schema",
 )

@@ -428,6 +428,7 @@ def insert_work(conn: Connection) -> None:
                 "outcome": out,
                 "recovered": None if rec is None else D(rec),
                 "submitted_by": "biller",
+                "decision_source": None if dec is None else "user",
             }
             for i, k, level, kind, sub, dec, out, rec in APPEALS
         ],

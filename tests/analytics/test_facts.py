@@ -190,3 +190,39 @@ def test_report_refresh_command_backfills(engine: Engine) -> None:
     assert "facts rebuilt: 8 claims, 4 cases" in result.stdout
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM fact_denial")).scalar() == 5
+
+
+def test_write_offs_are_valued_at_the_expected_payment(engine: Engine) -> None:
+    factory.load(engine, with_work=True)
+    with engine.begin() as conn:
+        # K8 was billed for services the payer would have paid 80.00 for (not 100.00)
+        conn.execute(
+            update(work.DenialCase)
+            .where(work.DenialCase.id == 8)
+            .values(expected_payment=Decimal("80.00"), version=2)
+        )
+    m = metrics(engine)
+    assert m["denial_write_offs"] == "80.00"
+    assert m["denial_write_offs_pct_npsr"] == round(80 / 3350, 6)
+
+
+def test_as_of_reports_use_the_decision_date_not_the_closing_time(engine: Engine) -> None:
+    """K2 was won by a remittance dated Jan 30 that was ingested Feb 15: on Feb 1 it was
+    already decided, so it is not an open denial then."""
+    factory.load(engine, with_work=True)
+    with engine.begin() as conn:
+        conn.execute(
+            update(work.DenialCase)
+            .where(work.DenialCase.id == 2)
+            .values(decided_on=date(2026, 1, 30), version=2)
+        )
+    db = open_analytics(engine)
+    try:
+        feb1 = compute_kpis(db, as_of=date(2026, 2, 1)).to_json()["metrics"]
+        jan29 = compute_kpis(db, as_of=date(2026, 1, 29)).to_json()["metrics"]
+    finally:
+        db.close()
+    # open on Feb 1: K1 (22 days) and K4 (12 days); K2 decided Jan 30; K8 not yet determined
+    assert sum(feb1["open_denials_by_aging"].values()) == 2
+    assert sum(jan29["open_denials_by_aging"].values()) == 3  # K2 still open on Jan 29
+    assert feb1["days_from_denial_to_resolution"] == 20.0  # Jan 30 - Jan 10
