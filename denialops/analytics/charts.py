@@ -171,7 +171,7 @@ def render(spec: Spec, path: str | Path) -> Path:
     beside it in a ``<script type="application/json" id="vega-lite-spec">`` block for
     tools (the web app) that draw it interactively with their own local Vega assets.
     """
-    from denialops.analytics.export import atomic_path
+    from denialops.files import atomic_path
 
     target = Path(path)
     suffix = target.suffix.lower()

@@ -46,6 +46,7 @@ class AnalyticsDB:
     kind: str  # sqlite | postgresql | duckdb
     has_work: bool
     source: str
+    has_cube: bool = False
     notes: list[str] = field(default_factory=list)
     conn: Connection | None = None
     engine: Engine | None = None
@@ -188,6 +189,7 @@ def open_analytics(
             conn=conn,
             engine=engine,
             owns_engine=owns,
+            has_cube=True,
         )
     except BaseException:
         if owns:

@@ -9,9 +9,10 @@ database see the same numbers::
     DIR/fact_case/part-0.parquet, DIR/fact_appeal/                the work register
 
 Money is whole cents (int64, ``*_cents``); the schema version is in each file's metadata.
-An export replaces the folder as a whole: it is written beside it and swapped in, so a
-second export never leaves the first one's partitions behind, and a failed one leaves the
-previous export untouched.
+An export replaces the folder as a whole (:func:`denialops.files.atomic_directory`: written
+beside it and swapped in), so a second export never leaves the first one's partitions
+behind, and a failed one leaves the previous export untouched. Report files are written
+to a temporary file and renamed (:mod:`denialops.files`).
 """
 
 from __future__ import annotations
@@ -19,10 +20,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +32,7 @@ from denialops.analytics.fact_schema import (
     arrow_schema,
 )
 from denialops.analytics.metrics import KpiReport
-from denialops.errors import DenialopsError
+from denialops.files import atomic_directory, atomic_output, atomic_path
 
 BATCH_ROWS = 200_000
 
@@ -47,7 +44,7 @@ def export_parquet(db: AnalyticsDB, directory: str | Path) -> dict[str, int]:
     root = Path(directory)
     names = [*CLAIM_FACTS, *(WORK_FACTS if db.has_work else ())]
     written: dict[str, int] = {}
-    with replaced_directory(root) as staging:
+    with atomic_directory(root) as staging:
         for table in FACT_TABLES:
             if table.name not in names:
                 continue
@@ -93,33 +90,6 @@ def _read_table(db: AnalyticsDB, table: FactTable) -> Any:
         for f in schema
     ]
     return pa.Table.from_arrays(arrays, schema=schema)
-
-
-@contextmanager
-def replaced_directory(target: Path) -> Iterator[Path]:
-    """A fresh folder beside ``target`` that replaces it when the block ends cleanly.
-
-    The old folder is moved aside, the new one renamed into place, then the old one
-    removed: a crash leaves either the old export or the new one, never a mix.
-    """
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise DenialopsError(f"{target}: the folder {parent} does not exist")
-    if target.exists() and not target.is_dir():
-        raise DenialopsError(f"{target}: exists and is not a folder")
-    staging = parent / f".{target.name}.new-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    old = parent / f".{target.name}.old-{os.getpid()}"
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def flatten_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -169,35 +139,9 @@ def report_parquet(report: KpiReport, path: str | Path) -> None:
         pq.write_table(table, str(temporary))
 
 
-def check_output_file(path: Path) -> None:
-    """One clear error when ``path`` cannot be written as a file (``--out``, ``--plot``)."""
-    if path.is_dir():
-        raise DenialopsError(f"{path}: is a folder; give a file name")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise DenialopsError(f"{path}: the folder {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise DenialopsError(f"{path}: no permission to write in {parent}")
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` that is renamed over it when the block ends
-    cleanly: a full disk or a crash never leaves a truncated file."""
-    check_output_file(path)
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        yield temporary
-        with temporary.open("rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
 def write_text_atomic(path: Path, text: str) -> None:
-    with atomic_path(path) as temporary:
-        temporary.write_text(text, "utf-8")
+    with atomic_output(path, text=True) as handle:
+        handle.write(text)
 
 
 def report_table(report: KpiReport) -> str:

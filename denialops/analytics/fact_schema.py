@@ -208,6 +208,46 @@ FACT_APPEAL = FactTable(
     indexes=(("case_id",), ("claim_id",)),
 )
 
+CUBE_MEASURES: tuple[FactColumn, ...] = (
+    _c("claims", "int"),
+    _c("gross_charges_cents", "cents"),
+    _c("remits", "int"),
+    _c("primary_remits", "int"),
+    _c("first_pass_claims", "int"),
+    _c("npsr_cents", "cents"),
+    _c("denied_claims", "int"),
+    _c("fully_denied_claims", "int"),
+    _c("partially_denied_claims", "int"),
+    _c("denied_charges_cents", "cents"),
+    _c("denied_lines", "int"),
+    _c("denial_cents", "cents"),
+    _c("denied_remits", "int"),
+    _c("zero_pay_primary_remits", "int"),
+    _c("documentation_claims", "int"),
+    _c("duplicate_denied_claims", "int"),
+    _c("duplicate_cents", "cents"),
+)
+
+FACT_CUBE = FactTable(
+    "fact_cube",
+    "KPI measures summed per (cut, value, family, payer, facility, facility type, day): "
+    "a database-side accelerator derived from the facts above (not exported)",
+    (
+        _c("cut", "text", "'' (claims), or the denial cut the value belongs to", 16),
+        _c("value", "text", "the cut's value ('' for claims)", 64),
+        _c("family", "text", "'*' (all families) or one family", 16),
+        _c("payer_id", "text"),
+        _c("facility", "text"),
+        _c("facility_type", "text", "", 8),
+        _c("remit_date", "date"),
+        _c("month", "date"),
+        _c("week", "date"),
+        *CUBE_MEASURES,
+    ),
+    key=(),
+    indexes=(("cut", "remit_date"), ("remit_date", "payer_id")),
+)
+
 FACT_META = FactTable(
     "fact_meta",
     "facts bookkeeping: schema version and refresh watermarks",
@@ -225,7 +265,7 @@ FACT_TABLES: tuple[FactTable, ...] = (
 """The fact tables reports read (``fact_meta`` is bookkeeping, not a fact)."""
 CLAIM_FACTS = ("fact_claim", "fact_claim_family", "fact_denial")
 WORK_FACTS = ("fact_case", "fact_appeal")
-BY_NAME = {t.name: t for t in (*FACT_TABLES, FACT_META)}
+BY_NAME = {t.name: t for t in (*FACT_TABLES, FACT_CUBE, FACT_META)}
 
 
 def _sa_type(column: FactColumn) -> TypeEngine[Any]:
@@ -253,7 +293,9 @@ def sqlalchemy_table(table: FactTable) -> Table:
     return Table(table.name, Base.metadata, *columns, *indexes)
 
 
-TABLES: dict[str, Table] = {t.name: sqlalchemy_table(t) for t in (*FACT_TABLES, FACT_META)}
+TABLES: dict[str, Table] = {
+    t.name: sqlalchemy_table(t) for t in (*FACT_TABLES, FACT_CUBE, FACT_META)
+}
 
 
 def arrow_schema(table: FactTable | str) -> pa.Schema:

@@ -27,6 +27,7 @@ from sqlalchemy import Connection, inspect, text
 
 from denialops.analytics.fact_schema import (
     CLAIM_FACTS,
+    CUBE_MEASURES,
     FACT_CASE,
     FACT_CLAIM,
     FACT_SCHEMA_VERSION,
@@ -45,6 +46,7 @@ DOCUMENTATION_CARCS: tuple[str, ...] = ("226", "252")
 DUPLICATE_CARCS: tuple[str, ...] = ("18",)
 DUPLICATE_CATEGORY = "duplicate"
 EARLIEST_PLAUSIBLE = "1990-01-01"
+UNDATED = "0001-01-01"
 LATEST_PLAUSIBLE_DAYS = 365
 NOT_ADJUDICATIONS = ("22", "23", "25")
 CLOSED_STATES = (
@@ -99,6 +101,10 @@ class _Sql:
         if self.sqlite:
             return f"date({day}, '+{days} days')"
         return f"CAST({day} + {days} AS DATE)"
+
+    def undated(self) -> str:
+        """The date of a claim that has none: long before any plausible date."""
+        return f"'{UNDATED}'" if self.sqlite else f"DATE '{UNDATED}'"
 
     def earliest(self) -> str:
         return f"'{EARLIEST_PLAUSIBLE}'" if self.sqlite else f"DATE '{EARLIEST_PLAUSIBLE}'"
@@ -182,6 +188,8 @@ def refresh_facts(conn: Connection, claim_ids: Iterable[int] | None) -> RefreshR
     scope = not everything
     work = _has_work(conn)
     tables = [*CLAIM_FACTS, *(WORK_FACTS if work else ())]
+    if not everything:
+        _remember_cells(conn, sql, fresh=True)
     for table in tables:
         if everything:
             conn.execute(text(f"DELETE FROM {table}"))
@@ -195,6 +203,9 @@ def refresh_facts(conn: Connection, claim_ids: Iterable[int] | None) -> RefreshR
     if work:
         result.cases = _insert_cases(conn, sql, scope)
         _insert_appeals(conn, sql, scope)
+    if not everything:
+        _remember_cells(conn, sql, fresh=False)
+    _refresh_cube(conn, sql, cells=not everything)
     if everything:
         _set_meta(conn, "schema_version", str(FACT_SCHEMA_VERSION))
         _mark_current(conn, sql)
@@ -241,7 +252,7 @@ def _level(status: str) -> str:
 
 
 def _insert_claims(conn: Connection, sql: _Sql, scope: bool) -> int:
-    remit = "COALESCE(r.payment_date, r.production_date, c.service_date)"
+    remit = f"COALESCE(r.payment_date, r.production_date, c.service_date, {sql.undated()})"
     latest = sql.plus_days(sql.day_of("r.ingested_at"), LATEST_PLAUSIBLE_DAYS)
     names = ", ".join(FACT_CLAIM.column_names)
     statement = f"""
@@ -394,9 +405,7 @@ def _insert_cases(conn: Connection, sql: _Sql, scope: bool, case_scope: str = ""
     columns = _columns(conn, "denial_case")
     closed_day = sql.day_of("k.closed_at")
     decided = "k.decided_on" if "decided_on" in columns else "NULL"
-    expected = (
-        "COALESCE(k.expected_payment, k.at_risk)" if "expected_payment" in columns else "k.at_risk"
-    )
+    expected = "k.expected_payment" if "expected_payment" in columns else "k.at_risk"
     resubmitted = sql.day_of("MIN(e.at)")
     claim_scope = _scope(scope, "k.claim_id")
     names = ", ".join(FACT_CASE.column_names)
@@ -453,6 +462,148 @@ def _insert_appeals(conn: Connection, sql: _Sql, scope: bool, case_scope: str = 
         FROM appeal p JOIN denial_case k ON k.id = p.case_id {claim_scope} {case_scope}
     """
     conn.execute(text(statement))
+
+
+# --- the cube: KPI measures pre-summed per cell ------------------------------------------
+
+CELL = ("payer_id", "facility", "facility_type", "remit_date")
+CUBE_CUTS: dict[str, str] = {
+    "category": "category",
+    "owner": "owner",
+    "process_step": "process_step",
+    "carc": "carc",
+    "revenue_code": "revenue_code",
+    "procedure_range": "procedure_range",
+    "service_line": "service_line",
+}
+"""Denial cuts pre-summed in ``fact_cube`` besides ``family`` (cut name -> column)."""
+
+
+def _remember_cells(conn: Connection, sql: _Sql, *, fresh: bool) -> None:
+    """Note the cube cells (payer, facility, facility type, day) the scope's claims fall
+    in: before their facts are deleted (old cells) and after they are rebuilt (new)."""
+    if fresh:
+        conn.execute(
+            text(
+                "CREATE TEMP TABLE IF NOT EXISTS tmp_fact_cells (payer_id VARCHAR(64), "
+                "facility VARCHAR(64), facility_type VARCHAR(8), remit_date DATE)"
+            )
+        )
+        conn.execute(text("DELETE FROM tmp_fact_cells"))
+    cell = ", ".join(CELL)
+    qualified = ", ".join(f"f.{c}" for c in CELL)
+    conn.execute(
+        text(
+            f"INSERT INTO tmp_fact_cells ({cell}) SELECT DISTINCT {qualified} "
+            "FROM fact_claim f JOIN tmp_fact_scope sc ON sc.claim_id = f.claim_id "
+            f"WHERE NOT EXISTS (SELECT 1 FROM tmp_fact_cells t WHERE "
+            f"{' AND '.join(f't.{c} = f.{c}' for c in CELL)})"
+        )
+    )
+
+
+def _in_cells(alias: str) -> str:
+    on = " AND ".join(f"t.{c} = {alias}.{c}" for c in CELL)
+    return f"JOIN (SELECT DISTINCT {', '.join(CELL)} FROM tmp_fact_cells) t ON {on}"
+
+
+def _refresh_cube(conn: Connection, sql: _Sql, *, cells: bool) -> None:
+    """Re-sum the cube for the remembered cells (or all of it)."""
+    if cells:
+        match = " AND ".join(f"t.{c} = fact_cube.{c}" for c in CELL)
+        conn.execute(
+            text(
+                f"DELETE FROM fact_cube WHERE EXISTS (SELECT 1 FROM tmp_fact_cells t WHERE {match})"
+            )
+        )
+    else:
+        conn.execute(text("DELETE FROM fact_cube"))
+    measures = ", ".join(c.name for c in CUBE_MEASURES)
+    dims = "payer_id, facility, facility_type, remit_date, month, week"
+    fdims = ", ".join(f"f.{d.strip()}" for d in dims.split(","))
+    join = _in_cells("f") if cells else ""
+    head = f"INSERT INTO fact_cube (cut, value, family, {dims}, {measures})"
+    conn.execute(
+        text(
+            f"""{head}
+            SELECT '', '', '*', {fdims},
+                   SUM(f.is_initial), {_sum("f.is_initial = 1", "f.charge_cents")},
+                   SUM(f.is_adjudication), SUM(f.is_primary),
+                   {_sum("f.is_initial = 1 AND f.denied = 0 AND f.resubmitted = 0")},
+                   SUM(f.npsr_cents),
+                   {_sum("f.is_initial = 1 AND f.denied = 1")},
+                   {_sum("f.is_initial = 1 AND f.fully_denied = 1")},
+                   {_sum("f.is_initial = 1 AND f.partially_denied = 1")},
+                   {_sum("f.is_initial = 1 AND f.denied = 1", "f.charge_cents")},
+                   {_sum("f.is_initial = 1", "f.denied_lines")},
+                   {_sum("f.is_initial = 1", "f.denial_cents")},
+                   {_sum("f.is_adjudication = 1 AND f.denied = 1")},
+                   {_sum("f.is_primary = 1 AND f.fully_denied = 1")},
+                   {_sum("f.is_initial = 1 AND f.denied = 1 AND f.documentation = 1")},
+                   {_sum("f.is_initial = 1 AND f.duplicate_denied = 1")},
+                   {_sum("f.is_initial = 1", "f.duplicate_cents")}
+            FROM fact_claim f {join}
+            GROUP BY {fdims}"""
+        )
+    )
+    denial_sums = f"""
+                   SUM(initial), {_sum("initial = 1 AND fully = 1")},
+                   {_sum("initial = 1 AND partially = 1")}, {_sum("initial = 1", "charge")},
+                   {_sum("initial = 1", "lines")}, {_sum("initial = 1", "dollars")},
+                   COUNT(*), {_sum("primary_remit = 1 AND fully = 1")},
+                   {_sum("initial = 1 AND documentation = 1")}, 0, 0"""
+    zeros = "0, 0, 0, 0, 0, 0"
+    conn.execute(
+        text(
+            f"""{head}
+            SELECT 'family', f.family, f.family, {fdims}, {zeros},
+                   SUM(f.is_initial), {_sum("f.is_initial = 1 AND f.fully_denied = 1")},
+                   {_sum("f.is_initial = 1 AND f.partially_denied = 1")},
+                   {_sum("f.is_initial = 1", "f.charge_cents")},
+                   {_sum("f.is_initial = 1", "f.denied_lines")},
+                   {_sum("f.is_initial = 1", "f.denial_cents")},
+                   COUNT(*), {_sum("f.is_primary = 1 AND f.fully_denied = 1")},
+                   {_sum("f.is_initial = 1 AND f.documentation = 1")}, 0, 0
+            FROM fact_claim_family f {join}
+            WHERE f.is_adjudication = 1
+            GROUP BY f.family, {fdims}"""
+        )
+    )
+    for cut, column in CUBE_CUTS.items():
+        for per_family in (False, True):
+            family = "f.family" if per_family else "'*'"
+            keys = [f"CAST(f.{column} AS VARCHAR)", *(["f.family"] if per_family else [])]
+            conn.execute(
+                text(
+                    f"""{head}
+                    WITH per_claim AS (
+                        SELECT {fdims}, CAST(f.{column} AS VARCHAR) AS value,
+                               {family} AS family, f.claim_id,
+                               MAX(f.is_initial) AS initial, MAX(f.fully_denied) AS fully,
+                               MAX(f.partially_denied) AS partially,
+                               MAX(f.is_primary) AS primary_remit,
+                               MAX(f.documentation) AS documentation,
+                               SUM(f.amount_cents) AS dollars, MAX(f.charge_cents) AS charge,
+                               COUNT(DISTINCT CASE WHEN f.level = 'line'
+                                                   THEN f.service_line_id END) AS lines
+                        FROM fact_denial f {join}
+                        WHERE f.is_duplicate = 0 AND f.is_adjudication = 1
+                        GROUP BY {", ".join([*keys, fdims, "f.claim_id"])}
+                    )
+                    SELECT '{cut}', value, family, {dims}, {zeros}, {denial_sums}
+                    FROM per_claim
+                    GROUP BY value, family, {dims}"""
+                )
+            )
+
+
+def rebuild_cube(conn: Connection) -> None:
+    """Re-sum the whole cube from the fact tables (for facts loaded by other means)."""
+    _refresh_cube(conn, _Sql(conn), cells=False)
+
+
+def _sum(condition: str, value: str = "1") -> str:
+    return f"SUM(CASE WHEN {condition} THEN {value} ELSE 0 END)"
 
 
 # --- bookkeeping and catch-up -----------------------------------------------------------
@@ -580,6 +731,7 @@ __all__ = [
     "RefreshResult",
     "Staleness",
     "catch_up",
+    "rebuild_cube",
     "refresh_case_facts",
     "refresh_facts",
     "staleness",

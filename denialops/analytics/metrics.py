@@ -195,11 +195,15 @@ def compute_kpis(
     labor = labor or LaborCost()
     as_of = as_of or until or datetime.now(UTC).date()
 
-    claims = _claim_side(db, cuts, filters, since, until)
-    if _claim_level(cuts, filters, allow_family_cut=True):
-        denials = _denial_side_per_claim(db, cuts, filters, since, until, claims)
+    if db.has_cube and _cube_serves(cuts, filters):
+        claims = _claim_side(db, cuts, filters, since, until, cube=True)
+        denials = _denial_side_cube(db, cuts, filters, since, until, claims)
     else:
-        denials = _denial_side_per_adjustment(db, cuts, filters, since, until)
+        claims = _claim_side(db, cuts, filters, since, until)
+        if _claim_level(cuts, filters, allow_family_cut=True):
+            denials = _denial_side_per_claim(db, cuts, filters, since, until, claims)
+        else:
+            denials = _denial_side_per_adjustment(db, cuts, filters, since, until)
     work = _work_side(db, cuts, filters, since, until, labor, as_of) if db.has_work else {}
 
     keys: set[Key] = set(denials)
@@ -252,18 +256,100 @@ def _when(condition: str, value: str = "1") -> str:
     return f"SUM(CASE WHEN {condition} THEN {value} ELSE 0 END)"
 
 
+def _cube_serves(cuts: Sequence[str], filters: Mapping[str, str]) -> bool:
+    """The cube holds claim cuts but the rendering provider, and one denial cut at a time."""
+    names = set(cuts) | set(filters)
+    return "rendering_provider" not in names and len(names & set(DENIAL_DIMENSIONS)) <= 1
+
+
+_CUBE_CLAIM_SIDE = """
+    SUM(claims) AS claims, SUM(gross_charges_cents) AS gross_charges, SUM(remits) AS remits,
+    SUM(primary_remits) AS primary_remits, SUM(first_pass_claims) AS first_pass_claims,
+    SUM(npsr_cents) AS npsr, SUM(duplicate_denied_claims) AS duplicate_denied_claims,
+    SUM(duplicate_cents) AS duplicate_denial_dollars,
+"""
+_CUBE_DENIAL_SIDE = """
+    SUM(denied_claims) AS denied_claims, SUM(fully_denied_claims) AS fully_denied_claims,
+    SUM(partially_denied_claims) AS partially_denied_claims,
+    SUM(denied_charges_cents) AS denied_charges, SUM(denied_lines) AS denied_lines,
+    SUM(denial_cents) AS denial_dollars, SUM(denied_remits) AS denied_remits,
+    SUM(zero_pay_primary_remits) AS zero_pay_primary_remits,
+    SUM(documentation_claims) AS documentation_claims
+"""
+
+
+def _denial_side_cube(
+    db: AnalyticsDB,
+    cuts: Sequence[str],
+    filters: Mapping[str, str],
+    since: date | None,
+    until: date | None,
+    claims: Mapping[Key, Mapping[str, Any]],
+) -> dict[Key, dict[str, Any]]:
+    """The denial numerators from ``fact_cube``: the rows of the one denial cut in play
+    (``family`` when none), ``family = '*'`` for a group's totals, the others per family."""
+    denial = [d for d in (*cuts, *filters) if d in DENIAL_DIMENSIONS]
+    cut = denial[0] if denial else "family"
+    claim_cuts = claim_part(cuts)
+    claim_filters = {k: v for k, v in filters.items() if k in CLAIM_DIMENSIONS}
+    where, params = where_clause(claim_filters, since=since, until=until)
+    params["cube_cut"] = cut
+    condition = "cut = :cube_cut"
+    if cut in filters:
+        condition += " AND value = :cube_value"
+        params["cube_value"] = filters[cut]
+    keys = [*_cut_exprs(claim_cuts), *(["value"] if cut in cuts else []), "family"]
+    aliases = ", ".join(f"{k} AS g{i}" for i, k in enumerate(keys))
+    names, rows = db.described(
+        f"SELECT {aliases}, {_CUBE_DENIAL_SIDE} FROM fact_cube WHERE {condition} AND {where} "
+        f"GROUP BY {', '.join(keys)}",
+        params,
+    )
+    width = len(keys)
+    out: dict[Key, dict[str, Any]] = {}
+    for row in rows:
+        values = dict(zip(names[width:], row[width:], strict=True))
+        claim_parts = iter(row[: len(claim_cuts)])
+        value = row[len(claim_cuts)] if cut in cuts else None
+        key: Key = tuple(value if c == cut else next(claim_parts) for c in cuts)
+        family = str(row[width - 1])
+        group = out.setdefault(key, {"by_family": {}})
+        if cut == "family":
+            group["by_family"][family] = values
+            if denial:  # a family cut or filter: the family is the group
+                group.update(values)
+        elif family == "*":
+            group.update(values)
+        else:
+            group["by_family"][family] = values
+    if not denial:
+        for key, claim_values in claims.items():
+            target = out.setdefault(key, {"by_family": {}})
+            for name in _DENIAL_NUMERATORS:
+                target[name] = claim_values.get(name)
+    return out
+
+
 def _claim_side(
     db: AnalyticsDB,
     cuts: Sequence[str],
     filters: Mapping[str, str],
     since: date | None,
     until: date | None,
+    *,
+    cube: bool = False,
 ) -> dict[Key, dict[str, Any]]:
     """Denominators (claims, charges, remits, NPSR) and the all-family denial numerators
-    of each claim: one scan of ``fact_claim``."""
+    of each claim: one scan of ``fact_claim`` (or of the cube's claim rows)."""
     claim_cuts = claim_part(cuts)
     where, params = where_clause(filters, since=since, until=until, claim_only=True)
     cols = select_list(claim_cuts)
+    if cube:
+        sql = f"""
+            SELECT {cols + "," if cols else ""} {_CUBE_CLAIM_SIDE} {_CUBE_DENIAL_SIDE}
+            FROM fact_cube WHERE cut = '' AND {where} {_group_by(_cut_exprs(claim_cuts))}
+        """
+        return _grouped(db, sql, params, len(claim_cuts))
     initial = "is_initial = 1"
     sql = f"""
         SELECT {cols + "," if cols else ""}

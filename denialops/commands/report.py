@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -134,7 +135,6 @@ def register(app: typer.Typer) -> None:
         """KPIs (ids in docs/kpis.md): JSON is {"metrics": ...} or {"groups": [...]} with --by."""
         from denialops.analytics.charts import breakdown_spec, render
         from denialops.analytics.export import (
-            check_output_file,
             report_csv,
             report_json,
             report_parquet,
@@ -142,7 +142,7 @@ def register(app: typer.Typer) -> None:
             write_text_atomic,
         )
         from denialops.analytics.metrics import LaborCost, compute_kpis
-        from denialops.money import parse_option
+        from denialops.files import check_output_path
 
         with user_errors():
             if output_format not in ("table", "csv", "json", "parquet"):
@@ -153,8 +153,13 @@ def register(app: typer.Typer) -> None:
                 raise DenialopsError("--format parquet needs --out FILE.parquet")
             for path in (out, plot):
                 if path is not None:
-                    check_output_file(path)
-            labor = LaborCost(hourly_rate=parse_option(hourly_rate, "--hourly-rate"))
+                    check_output_path(path)
+            try:
+                labor = LaborCost(hourly_rate=Decimal(hourly_rate))
+            except InvalidOperation:
+                raise DenialopsError(
+                    f"--hourly-rate must be a number, got {hourly_rate!r}"
+                ) from None
             analytics = _open(db, from_parquet)
             try:
                 report = compute_kpis(
@@ -179,6 +184,9 @@ def register(app: typer.Typer) -> None:
                     sys.stdout.write(text)
                 else:
                     write_text_atomic(out, text)
+            if output_format != "json":
+                for note in report.notes:  # JSON carries them in "notes"
+                    typer.echo(f"note: {note}", err=True)
             if plot is not None:
                 render(breakdown_spec(report), plot)
 

@@ -5,7 +5,7 @@ The tables start empty; the first report (or ``denialops report refresh``) fills
 from the remittance tables (the backfill), and ingest keeps them current after that.
 
 Revision ID: 0005
-Revises: 0011
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -14,11 +14,19 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision: str | None = "0011"
+down_revision: str | None = "0003"
 branch_labels: str | None = None
 depends_on: str | None = None
 
-TABLES = ("fact_claim", "fact_claim_family", "fact_denial", "fact_case", "fact_appeal", "fact_meta")
+TABLES = (
+    "fact_claim",
+    "fact_claim_family",
+    "fact_denial",
+    "fact_case",
+    "fact_appeal",
+    "fact_cube",
+    "fact_meta",
+)
 
 
 def upgrade() -> None:
@@ -164,6 +172,37 @@ def upgrade() -> None:
     )
     op.create_index("ix_fact_appeal_case_id", "fact_appeal", ["case_id"])
     op.create_index("ix_fact_appeal_claim_id", "fact_appeal", ["claim_id"])
+    op.create_table(
+        "fact_cube",
+        sa.Column("cut", sa.String(length=16), nullable=True),
+        sa.Column("value", sa.String(length=64), nullable=True),
+        sa.Column("family", sa.String(length=16), nullable=True),
+        sa.Column("payer_id", sa.String(length=64), nullable=True),
+        sa.Column("facility", sa.String(length=64), nullable=True),
+        sa.Column("facility_type", sa.String(length=8), nullable=True),
+        sa.Column("remit_date", sa.Date(), nullable=True),
+        sa.Column("month", sa.Date(), nullable=True),
+        sa.Column("week", sa.Date(), nullable=True),
+        sa.Column("claims", sa.Integer(), nullable=True),
+        sa.Column("gross_charges_cents", sa.BigInteger(), nullable=True),
+        sa.Column("remits", sa.Integer(), nullable=True),
+        sa.Column("primary_remits", sa.Integer(), nullable=True),
+        sa.Column("first_pass_claims", sa.Integer(), nullable=True),
+        sa.Column("npsr_cents", sa.BigInteger(), nullable=True),
+        sa.Column("denied_claims", sa.Integer(), nullable=True),
+        sa.Column("fully_denied_claims", sa.Integer(), nullable=True),
+        sa.Column("partially_denied_claims", sa.Integer(), nullable=True),
+        sa.Column("denied_charges_cents", sa.BigInteger(), nullable=True),
+        sa.Column("denied_lines", sa.Integer(), nullable=True),
+        sa.Column("denial_cents", sa.BigInteger(), nullable=True),
+        sa.Column("denied_remits", sa.Integer(), nullable=True),
+        sa.Column("zero_pay_primary_remits", sa.Integer(), nullable=True),
+        sa.Column("documentation_claims", sa.Integer(), nullable=True),
+        sa.Column("duplicate_denied_claims", sa.Integer(), nullable=True),
+        sa.Column("duplicate_cents", sa.BigInteger(), nullable=True),
+    )
+    op.create_index("ix_fact_cube_cut_remit_date", "fact_cube", ["cut", "remit_date"])
+    op.create_index("ix_fact_cube_remit_date_payer_id", "fact_cube", ["remit_date", "payer_id"])
     op.create_table(
         "fact_meta",
         sa.Column("name", sa.String(length=64), nullable=False, autoincrement=False),
