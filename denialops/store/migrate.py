@@ -38,6 +38,7 @@ MODEL_MODULES = (
     "denialops.store.schema",
     "denialops.store.submitted",
     "denialops.work.tables",
+    "denialops.web.tables",
     "denialops.analytics.fact_schema",
 )
 """Every module that declares tables on ``schema.Base``; a new one must be listed here so
