@@ -405,7 +405,11 @@ def _insert_cases(conn: Connection, sql: _Sql, scope: bool, case_scope: str = ""
     columns = _columns(conn, "denial_case")
     closed_day = sql.day_of("k.closed_at")
     decided = "k.decided_on" if "decided_on" in columns else "NULL"
-    expected = "k.expected_payment" if "expected_payment" in columns else "k.at_risk"
+    expected = (
+        "COALESCE(NULLIF(k.expected_payment, 0), k.at_risk)"
+        if "expected_payment" in columns
+        else "k.at_risk"
+    )
     resubmitted = sql.day_of("MIN(e.at)")
     claim_scope = _scope(scope, "k.claim_id")
     names = ", ".join(FACT_CASE.column_names)
