@@ -104,6 +104,8 @@ def classify_command(
                 "process_step": result.process_step,
                 "owner": result.owner,
                 "next_action": result.next_action,
+                "liability": result.liability,
+                "checks": list(result.checks),
                 "rule": result.rule,
                 "ruleset_version": result.ruleset_version,
                 "needs_review": result.needs_review,
@@ -123,7 +125,10 @@ def classify_command(
     typer.echo(f"soft/hard:    {result.soft_or_hard or '-'}")
     typer.echo(f"process step: {result.process_step or '-'}")
     typer.echo(f"owner:        {result.owner or '-'}")
+    typer.echo(f"liability:    {result.liability or '-'}")
     typer.echo(f"next action:  {result.next_action}")
+    for check in result.checks:
+        typer.echo(f"  check:      {check}")
     typer.echo(f"rule:         {result.rule or '-'} (rules {result.ruleset_version})")
     if result.needs_review:
         typer.echo("needs review: yes")
