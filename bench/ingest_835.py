@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _parse import baseline_split, parse_typed  # noqa: E402
 
+from denialops.pipeline import ingest_paths  # noqa: E402
 from denialops.store.db import make_engine  # noqa: E402
-from denialops.store.ingest import ingest_paths  # noqa: E402
 from denialops.store.migrate import upgrade  # noqa: E402
 from denialops.synth import SynthConfig, write_files  # noqa: E402
 
@@ -52,7 +52,7 @@ def store(path: Path) -> int:
         upgrade(url)
         engine = make_engine(url)
         try:
-            summary = ingest_paths(engine, [path], hooks=[])
+            summary = ingest_paths(engine, [path], steps=[])
         finally:
             engine.dispose()
     return int(summary.claims)

@@ -26,7 +26,7 @@ def demo(
     """Generate sample remittances, ingest them and summarise the denials found."""
     from denialops.classify.apply import denial_summary
     from denialops.commands.classify import print_denial_summary
-    from denialops.store.ingest import ingest_paths
+    from denialops.pipeline import ingest_paths
     from denialops.store.migrate import migrated_engine
     from denialops.synth import SynthConfig, write_files
 
@@ -47,14 +47,17 @@ def demo(
         finally:
             engine.dispose()
     data = summary.to_json()
-    typer.echo(
-        f"ingested {data['files']} files: {data['transactions']} payments, "
-        f"{data['claims']} claims, "
-        f"{data['service_lines']} service lines, {data['adjustments']} adjustments"
-    )
-    if data["duplicates_skipped"] or data.get("files_skipped"):
-        typer.echo("(already in the database: nothing new stored)")
-    typer.echo(f"charged {data['total_charge']}, paid {data['total_paid']}")
+    if summary.nothing_new:
+        typer.echo("nothing new: the sample is already in the database")
+    else:
+        typer.echo(
+            f"ingested {data['files']} files: {data['transactions']} payments, "
+            f"{data['claims']} claims, "
+            f"{data['service_lines']} service lines, {data['adjustments']} adjustments"
+        )
+        typer.echo(f"charged {data['total_charge']}, paid {data['total_paid']}")
+        typer.echo(f"opened {data['cases_opened']} cases for {data['denied_claims']} denied claims")
+    typer.echo("whole database:")
     print_denial_summary(denials)
     typer.echo("next: denialops report kpis --by payer | denialops queue | denialops --help")
 

@@ -13,7 +13,7 @@ import typer
 from denialops.commands.common import DbOption, JsonOption, fail, print_json, user_errors
 
 if TYPE_CHECKING:
-    from denialops.store.ingest import IngestSummary
+    from denialops.pipeline import IngestSummary
 
 PathsArgument = Annotated[
     list[Path],
@@ -56,27 +56,46 @@ def _progress_bar(total_bytes: int, enabled: bool) -> Iterator[Callable[[int], N
         yield lambda advance: progress.advance(task, advance)
 
 
-def _print_table(summary: IngestSummary) -> None:
+def print_run_summary(summary: IngestSummary) -> None:
+    """What this run stored, found and opened; database-wide figures are not printed."""
     data = summary.to_json()
+    if summary.nothing_new:
+        known = []
+        if summary.files_skipped:
+            known.append(f"{summary.files_skipped} file(s) already ingested")
+        if summary.duplicates_skipped:
+            known.append(f"{summary.duplicates_skipped} payment(s) already stored")
+        typer.echo("nothing new" + (f": {', '.join(known)}" if known else ""))
+        return
+    rate = summary.denial_rate
     rows = [
         ("files ingested", str(data["files"])),
         ("files already ingested", str(data["files_skipped"])),
         ("transaction sets stored", str(data["transactions"])),
         ("duplicate payments skipped", str(data["duplicates_skipped"])),
-        ("claims", str(data["claims"])),
+        ("new claims", str(data["claims"])),
         ("service lines", str(data["service_lines"])),
         ("adjustments", str(data["adjustments"])),
-        ("reversals linked", str(data["reversals"])),
+        ("reversals read", str(data["reversals"])),
+        ("reversals linked", str(data["reversals_linked"])),
+        ("reversals unmatched", str(data["reversals_unmatched"])),
         ("total charge", data["total_charge"]),
         ("total paid (claims)", data["total_paid"]),
         ("payments (BPR)", data["bpr_total"]),
         ("provider adjustments (PLB)", data["plb_total"]),
+        ("new denied claims", str(data["denied_claims"])),
+        ("denial rate (this run)", "-" if rate is None else f"{rate * 100:.1f}%"),
+        ("new cases", str(data["cases_opened"])),
         ("unbalanced items", str(len(data["unbalanced"]))),
         ("quarantined", str(len(data["quarantined"]))),
     ]
     width = max(len(label) for label, _ in rows)
+    typer.echo("this run:")
     for label, value in rows:
-        typer.echo(f"{label:<{width}}  {value:>14}")
+        typer.echo(f"  {label:<{width}}  {value:>14}")
+    if summary.reasons:
+        reasons = ", ".join(f"{r['reason']} ({r['adjustments']})" for r in summary.top_reasons())
+        typer.echo(f"  top denial reasons (this run): {reasons}")
     for skipped in summary.skipped_files:
         typer.echo(f"skipped {skipped['file']}: {skipped['reason']}")
     for item in summary.unbalanced[:20]:
@@ -86,6 +105,7 @@ def _print_table(summary: IngestSummary) -> None:
         )
     if len(summary.unbalanced) > 20:
         typer.echo(f"... and {len(summary.unbalanced) - 20} more unbalanced items (see --json)")
+    typer.echo("whole database: denialops denials summary | denialops report kpis")
 
 
 def ingest(
@@ -94,15 +114,14 @@ def ingest(
     json_output: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Store 835 remittances: each transaction set atomically, duplicates skipped.
+    """Store 835 remittances, classify their denials and open cases, set by set.
 
-    Unreadable transaction sets are quarantined and listed on stderr (exit code 1).
+    Unreadable transaction sets, and sets that fail to store, classify or open cases,
+    are quarantined and listed on stderr (exit code 1); the run goes on with the rest.
     """
-    from denialops.classify.apply import denial_summary
-    from denialops.commands.classify import print_denial_summary
+    from denialops.pipeline import ingest_sources
     from denialops.store.db import make_engine
     from denialops.store.files import discover
-    from denialops.store.ingest import ingest_sources
     from denialops.store.migrate import upgrade
 
     with user_errors():
@@ -116,14 +135,12 @@ def ingest(
             total_bytes = sum(source.size for source in sources)
             with _progress_bar(total_bytes, enabled=not quiet) as advance:
                 summary = ingest_sources(engine, sources, progress=advance)
-            denials = denial_summary(engine)
         finally:
             engine.dispose()
     if json_output:
-        print_json({**summary.to_json(), "denials": denials})
+        print_json(summary.to_json())
     elif not quiet:
-        _print_table(summary)
-        print_denial_summary(denials)
+        print_run_summary(summary)
     if summary.quarantined:
         for item in summary.quarantined:
             typer.secho(

@@ -349,10 +349,14 @@ class StoredRemittance:
     """What :func:`store_remittance` wrote, for the ingest summary."""
 
     remittance_id: int
+    claim_ids: Sequence[int]
     claims: int
     service_lines: int
     adjustments: int
+    reversals_read: int
+    """Status-22 claims in the set (a reversal the payer sent, linked or not)."""
     reversals_linked: int
+    """Of those, the ones linked to the claim they take back."""
 
 
 def _matches(original: Claim, reversal: Claim) -> bool:
@@ -689,9 +693,11 @@ def store_remittance(
     cursor.close()
     return StoredRemittance(
         remittance_id=remittance_id,
+        claim_ids=claim_ids,
         claims=len(claims),
         service_lines=line_total,
         adjustments=adj_total,
+        reversals_read=sum(1 for c in claims if c.is_reversal),
         reversals_linked=len(reverses),
     )
 

@@ -1,8 +1,8 @@
 """Child process of the crash test: ingest one file, slowly, until it is killed.
 
-Each remittance's hook sleeps inside the still-open database transaction, so the kill
-almost always lands while a transaction set is half written: exactly the case the
-atomicity guarantee is about.
+Commits after every transaction set, and a step sleeps inside each still-open database
+transaction, so the kill almost always lands while a transaction set is half written:
+exactly the case the atomicity guarantee is about.
 
 Usage: python -m tests.store.crash_child FILE DATABASE_URL
 """
@@ -14,17 +14,22 @@ import time
 
 from sqlalchemy import Connection
 
+from denialops.pipeline import Batch, IngestOptions, Step, ingest_paths
 from denialops.store.db import make_engine
-from denialops.store.ingest import ingest_paths
 
 
-def _linger(conn: Connection, remittance_id: int) -> None:
+def _linger(conn: Connection, batch: Batch) -> None:
     time.sleep(0.02)
 
 
 def main() -> None:
     path, url = sys.argv[1], sys.argv[2]
-    ingest_paths(make_engine(url), [path], hooks=[_linger])
+    ingest_paths(
+        make_engine(url),
+        [path],
+        steps=[Step("linger", _linger)],
+        options=IngestOptions(batch_claims=1, commit_bytes=1),
+    )
 
 
 if __name__ == "__main__":

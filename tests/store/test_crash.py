@@ -19,8 +19,8 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from denialops.money import total
+from denialops.pipeline import ingest_paths
 from denialops.store import schema
-from denialops.store.ingest import ingest_paths
 from tests.store.factories import claim, remittance, service_line
 from tests.store.helpers import url_of, write_835_file
 
@@ -111,7 +111,7 @@ def test_kill_9_mid_ingest_leaves_whole_sets_and_a_rerun_completes(
     with engine.connect() as conn:
         assert conn.execute(select(schema.SourceFile.completed_at)).scalar_one() is None
 
-    summary = ingest_paths(engine, [path], hooks=[])
+    summary = ingest_paths(engine, [path], steps=[])
     assert summary.files == 1 and summary.files_skipped == 0
     assert summary.resumed_transactions == stored_before
     assert summary.transactions == REMITTANCES - stored_before
@@ -127,7 +127,7 @@ def test_kill_9_mid_ingest_leaves_whole_sets_and_a_rerun_completes(
     assert source.completed_at is not None and source.transactions == REMITTANCES
 
     # And now the file is known: a third run stores nothing.
-    assert ingest_paths(engine, [path], hooks=[]).files_skipped == 1
+    assert ingest_paths(engine, [path], steps=[]).files_skipped == 1
 
 
 def test_python_dash_m_denialops_runs(sqlite_url: str, tmp_path: Path) -> None:

@@ -8,13 +8,12 @@ import zlib
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from denialops.cli import app
+from denialops.pipeline import ingest_paths
 from denialops.store import schema
-from denialops.store.ingest import ingest_paths
 from denialops.x12.remittance import ProviderAdjustment, Remittance
 from tests.store.factories import claim, remittance, service_line
 from tests.store.helpers import row_counts, url_of, write_835_file
@@ -74,7 +73,7 @@ def _corrupt_second_claim_charge(path: Path) -> None:
 
 def test_summary_and_rows_of_a_file(engine: Engine, tmp_path: Path) -> None:
     path = write_835_file(tmp_path / "a.835", _payments())
-    summary = ingest_paths(engine, [path], hooks=[])
+    summary = ingest_paths(engine, [path], steps=[])
     data = summary.to_json()
     assert SUMMARY_KEYS <= set(data)
     assert data["files"] == 1
@@ -108,10 +107,10 @@ def test_summary_and_rows_of_a_file(engine: Engine, tmp_path: Path) -> None:
 def test_reingest_changes_nothing(engine: Engine, tmp_path: Path) -> None:
     rems = _payments()
     path = write_835_file(tmp_path / "a.835", rems)
-    ingest_paths(engine, [path], hooks=[])
+    ingest_paths(engine, [path], steps=[])
     before = row_counts(engine)
 
-    again = ingest_paths(engine, [path], hooks=[])
+    again = ingest_paths(engine, [path], steps=[])
     assert again.files_skipped == 1 and again.transactions == 0
     assert again.skipped_files == [{"file": str(path), "reason": "already ingested"}]
 
@@ -121,7 +120,7 @@ def test_reingest_changes_nothing(engine: Engine, tmp_path: Path) -> None:
         tmp_path / "renamed.edi", _payments(), line_breaks=False, interchange_control=7
     )
     assert other.read_bytes() != path.read_bytes()
-    copy = ingest_paths(engine, [other], hooks=[])
+    copy = ingest_paths(engine, [other], steps=[])
     assert copy.files == 1 and copy.transactions == 0 and copy.duplicates_skipped == 3
     after = row_counts(engine)
     assert after == {**before, "source_file": before["source_file"] + 1}
@@ -132,7 +131,7 @@ def test_bad_transaction_set_is_quarantined_and_the_good_ones_stored(
 ) -> None:
     path = write_835_file(tmp_path / "mixed.835", _payments())
     _corrupt_second_claim_charge(path)
-    summary = ingest_paths(engine, [path], hooks=[])
+    summary = ingest_paths(engine, [path], steps=[])
     assert summary.transactions == 2
     assert len(summary.quarantined) == 1
     item = summary.quarantined[0]
@@ -152,7 +151,7 @@ def test_bad_transaction_set_is_quarantined_and_the_good_ones_stored(
     # The same bad text in another file is not quarantined twice.
     copy = tmp_path / "copy.835"
     copy.write_bytes(path.read_bytes() + b"\n")
-    again = ingest_paths(engine, [copy], hooks=[])
+    again = ingest_paths(engine, [copy], steps=[])
     assert len(again.quarantined) == 1  # still reported ...
     assert row_counts(engine)["quarantine"] == 1  # ... but kept once
 
@@ -187,7 +186,7 @@ def test_cli_missing_path_is_one_line(tmp_path: Path, sqlite_url: str) -> None:
 def test_unbalanced_payment_is_stored_and_listed(engine: Engine, tmp_path: Path) -> None:
     off = remittance([claim("PCN9")], trace="OFF", payment_amount=D("90.00"))
     path = write_835_file(tmp_path / "off.835", [off])
-    summary = ingest_paths(engine, [path], hooks=[])
+    summary = ingest_paths(engine, [path], steps=[])
     assert summary.transactions == 1
     assert summary.unbalanced and summary.unbalanced[0]["level"] == "payment"
     assert summary.unbalanced[0]["file"] == str(path)
@@ -206,42 +205,17 @@ def test_zip_and_folder_ingest(engine: Engine, tmp_path: Path) -> None:
     write_835_file(member, rems[:1])
     with zipfile.ZipFile(folder / "batch.zip", "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.write(member, "inner/one.835")
-    summary = ingest_paths(engine, [folder], hooks=[])
+    summary = ingest_paths(engine, [folder], steps=[])
     assert (summary.files, summary.transactions, summary.reversals) == (2, 3, 1)
     with engine.connect() as conn:
         paths = conn.execute(select(schema.SourceFile.path)).scalars().all()
     assert sorted(paths) == [f"{folder}/batch.zip!inner/one.835", f"{folder}/sub/two.835"]
 
 
-def test_hooks_run_in_the_remittance_transaction(engine: Engine, tmp_path: Path) -> None:
-    seen: list[tuple[int, int]] = []
-
-    def count_claims(conn: Connection, remittance_id: int) -> None:
-        claims = conn.execute(
-            select(schema.Claim.id).where(schema.Claim.remittance_id == remittance_id)
-        ).all()
-        seen.append((remittance_id, len(claims)))
-
-    path = write_835_file(tmp_path / "a.835", _payments())
-    ingest_paths(engine, [path], hooks=[count_claims])
-    assert [n for _, n in seen] == [1, 1, 1]
-
-    def explode(conn: Connection, remittance_id: int) -> None:
-        raise RuntimeError("hook failed")
-
-    other = write_835_file(tmp_path / "b.835", [remittance([claim("PX")], trace="TX")])
-    before = row_counts(engine)
-    with pytest.raises(RuntimeError, match="hook failed"):
-        ingest_paths(engine, [other], hooks=[explode])
-    after = row_counts(engine)
-    assert after["remittance"] == before["remittance"]  # rolled back with the hook
-    assert after["claim"] == before["claim"]
-
-
 def test_a_file_that_is_not_x12_is_quarantined_whole(engine: Engine, tmp_path: Path) -> None:
     junk = tmp_path / "export.dat"
     junk.write_bytes(b"claim,paid\n1,2\n")
-    summary = ingest_paths(engine, [junk], hooks=[])
+    summary = ingest_paths(engine, [junk], steps=[])
     assert summary.transactions == 0
     assert [(q["file"], q["segment_number"]) for q in summary.quarantined] == [(str(junk), 1)]
     with engine.connect() as conn:
@@ -250,7 +224,7 @@ def test_a_file_that_is_not_x12_is_quarantined_whole(engine: Engine, tmp_path: P
     assert zlib.decompress(kept.raw_text) == junk.read_bytes()
     assert (source.quarantined, source.transactions) == (1, 0)
     assert source.completed_at is not None  # read to the end: not resumed next time
-    assert ingest_paths(engine, [junk], hooks=[]).files_skipped == 1
+    assert ingest_paths(engine, [junk], steps=[]).files_skipped == 1
 
 
 def test_what_the_database_refuses_is_quarantined(engine: Engine, tmp_path: Path) -> None:
@@ -258,7 +232,7 @@ def test_what_the_database_refuses_is_quarantined(engine: Engine, tmp_path: Path
     too_long = remittance([claim("P" * 70)], trace="LONG", st_control="0001")
     fine = remittance([claim("OK1")], trace="FINE", st_control="0002")
     path = write_835_file(tmp_path / "long.835", [too_long, fine])
-    summary = ingest_paths(engine, [path], hooks=[])
+    summary = ingest_paths(engine, [path], steps=[])
     if engine.dialect.name == "postgresql":
         assert summary.transactions == 1
         assert [q["st_control"] for q in summary.quarantined] == ["0001"]
@@ -295,3 +269,15 @@ def test_ingest_remittance_stores_once_in_the_callers_transaction(engine: Engine
     with engine.connect() as conn:
         stored = conn.execute(select(schema.Remittance.id, schema.Remittance.balanced)).one()
     assert tuple(stored) == (first, True)
+
+
+def test_reversals_count_what_was_read_and_say_how_many_were_linked(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A reversal of a claim paid before go-live has no original here: read, not linked."""
+    orphan = remittance(
+        [claim("OLD1", status="22", icn="ICN-OLD", sign=-1)], trace="TRO", st_control="0009"
+    )
+    path = write_835_file(tmp_path / "a.835", [*_payments(), orphan])
+    data = ingest_paths(engine, [path], steps=[]).to_json()
+    assert (data["reversals"], data["reversals_linked"], data["reversals_unmatched"]) == (2, 1, 1)

@@ -1,8 +1,8 @@
 """Synthetic remittances for the work tests, taken through the real pipeline.
 
 Claims are built as typed 835 records, written as X12 text, and ingested with
-:func:`denialops.store.ingest.ingest_paths` running the production hooks: the shipped
-classification rules, then :func:`denialops.work.work_hook`.
+:func:`denialops.pipeline.ingest_paths` running the production steps: the shipped
+classification rules, then outcomes and cases.
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ from typing import cast
 
 from sqlalchemy import Engine, Table, select
 
-from denialops.classify.apply import classify_remittance
 from denialops.money import total
+from denialops.pipeline import ingest_paths
 from denialops.store import schema
-from denialops.store.ingest import ingest_paths
-from denialops.work import work_hook
 from denialops.x12.remittance import (
     Adjustment,
     Claim,
@@ -111,12 +109,12 @@ def remittance(
 
 
 def ingest(engine: Engine, rem: Remittance) -> int:
-    """The real path: write the remittance as an 835 file and ingest it with the hooks
-    production runs (classification, then the work hook); returns the remittance id."""
+    """The real path: write the remittance as an 835 file and ingest it with the steps
+    production runs (classification, then outcomes and cases); returns the remittance id."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{rem.trace_number}.835"
         path.write_text(format_835([rem]), encoding="utf-8")
-        ingest_paths(engine, [path], hooks=[classify_remittance, work_hook])
+        ingest_paths(engine, [path])
     with engine.connect() as conn:
         return int(
             conn.execute(

@@ -11,11 +11,9 @@ from typing import cast
 
 from sqlalchemy import Engine, Table, func, select
 
-from denialops.classify.apply import classify_remittance
+from denialops.pipeline import ingest_paths
 from denialops.store import schema
-from denialops.store.ingest import ingest_paths
 from denialops.synth.generate import SynthConfig, generate, generate_followups
-from denialops.work import work_hook
 from denialops.work.cases import case_t
 from denialops.x12.write835 import format_835
 
@@ -29,7 +27,7 @@ def _ingest(engine: Engine, remittances: list[object], name: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_text(format_835(remittances), encoding="utf-8")  # type: ignore[arg-type]
-        ingest_paths(engine, [path], hooks=[classify_remittance, work_hook])
+        ingest_paths(engine, [path])
 
 
 def test_followups_close_each_case_with_the_payment_they_carry(engine: Engine) -> None:

@@ -1,0 +1,477 @@
+"""Running ingest: parse -> store -> steps (classify, cases, ...), batch by batch.
+
+The rules, in the order they apply to each source:
+
+- A file whose sha256 was ingested to the end before is skipped ("already ingested"),
+  also when a concurrent run of the same file finished it first. A file row without
+  ``completed_at`` belongs to an interrupted run and is resumed: the transaction sets
+  already stored are recognised by fingerprint and left alone.
+- A file is one database transaction (``BEGIN IMMEDIATE`` on SQLite), committed at its
+  end and, for very large inputs, every :attr:`IngestOptions.commit_bytes` of input.
+- Transaction sets are stored and then handed to the steps in batches of about
+  :attr:`IngestOptions.batch_claims` claims, each batch under a savepoint. When storing
+  or any step fails for a batch, the batch is rolled back and its sets are redone one
+  at a time: the set that fails alone is rolled back and quarantined with the step and
+  the error, and the run goes on with the next set and the next file. A crash at any
+  point leaves every set either whole (with its classification and cases) or absent.
+- A payment already stored (same fingerprint) is skipped and counted in
+  ``duplicates_skipped``. Unreadable sets are quarantined as the reader rejects them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy.exc import IntegrityError
+
+from denialops.errors import X12Error
+from denialops.pipeline.steps import Batch, Step, default_steps
+from denialops.pipeline.summary import IngestSummary, RunTally, quarantine_entry
+from denialops.store import schema
+from denialops.store.files import Source, discover
+from denialops.store.ingest import (
+    close_source_file,
+    existing_remittance,
+    open_source_file,
+    quarantine,
+    store_checked,
+    unbalanced_entries,
+)
+from denialops.store.load import StoredRemittance, fingerprint
+from denialops.x12.balance import BalanceProblem, check_balance
+from denialops.x12.envelope import RejectedTransaction
+from denialops.x12.parse835 import read_835
+from denialops.x12.remittance import Remittance
+
+ProgressCallback = Callable[[int], None]
+
+BULK_WAL_PAGES = 20_000
+DEFAULT_WAL_PAGES = 1_000  # SQLite's own default
+DENIED_STATUSES = ("partially_denied", "fully_denied")
+ERROR_TEXT_LIMIT = 300
+
+CLAIM = cast(Table, schema.Claim.__table__)
+ADJUSTMENT = cast(Table, schema.Adjustment.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOptions:
+    """How ingest groups its work; the defaults suit files of any size."""
+
+    batch_claims: int = 5_000
+    """Steps run once per batch of transaction sets holding about this many claims."""
+    commit_bytes: int = 256 << 20
+    """Commit within a file after this many bytes of input (a file is one transaction
+    up to that size); a kill loses at most this much work, which the rerun redoes."""
+
+
+@dataclass
+class _FileRun:
+    """Per-source state while its transaction sets stream by."""
+
+    source: Source
+    file_id: int
+    position: int = 0  # bytes of the source accounted for (stored, skipped or quarantined)
+
+
+@dataclass
+class _Pending:
+    """A transaction set read and waiting for its batch."""
+
+    rem: Remittance
+    fingerprint: str
+    problems: list[BalanceProblem]
+
+
+@dataclass
+class _BatchResult:
+    """What a batch did; applied to the summary only once its savepoint is released."""
+
+    stored: list[tuple[_Pending, StoredRemittance]] = field(default_factory=list)
+    resumed: int = 0
+    duplicates: int = 0
+    tally: RunTally = field(default_factory=RunTally)
+
+
+class _StageFailed(Exception):
+    """Storing or one step failed for a batch; ``stage`` names which."""
+
+    def __init__(self, stage: str, error: Exception) -> None:
+        super().__init__(stage, error)
+        self.stage = stage
+        self.error = error
+
+
+# --------------------------------------------------------------------------- transactions
+
+
+def _begin(conn: Connection) -> None:
+    """Start the file's write transaction (on SQLite, take the write lock now)."""
+    if conn.in_transaction():
+        conn.commit()
+    conn.begin()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _is_integrity_error(conn: Connection, exc: BaseException) -> bool:
+    """SQLAlchemy's or (for rows written through the driver) the driver's own."""
+    return isinstance(exc, IntegrityError | conn.dialect.loaded_dbapi.IntegrityError)
+
+
+# --------------------------------------------------------------------------- one batch
+
+
+def _tally(conn: Connection, remittance_ids: Sequence[int]) -> RunTally:
+    """Denied claims, opened cases and denial reasons of the remittances just stored."""
+    from denialops.work.tables import DenialCase
+
+    case_table = cast(Table, DenialCase.__table__)
+    ids = list(remittance_ids)
+    denied = conn.execute(
+        select(func.count())
+        .select_from(CLAIM)
+        .where(CLAIM.c.remittance_id.in_(ids), CLAIM.c.denial_status.in_(DENIED_STATUSES))
+    ).scalar_one()
+    opened = conn.execute(
+        select(func.count()).select_from(case_table).where(case_table.c.remittance_id.in_(ids))
+    ).scalar_one()
+    reasons = conn.execute(
+        select(ADJUSTMENT.c.group_code, ADJUSTMENT.c.reason_code, func.count())
+        .where(ADJUSTMENT.c.remittance_id.in_(ids), ADJUSTMENT.c.is_denial.is_(True))
+        .group_by(ADJUSTMENT.c.group_code, ADJUSTMENT.c.reason_code)
+    ).all()
+    return RunTally(
+        denied_claims=int(denied),
+        cases_opened=int(opened),
+        reasons=Counter({f"{group}-{reason}": int(n) for group, reason, n in reasons}),
+    )
+
+
+def _store_and_run(
+    conn: Connection, run: _FileRun, pending: Sequence[_Pending], steps: Sequence[Step]
+) -> _BatchResult:
+    """Store the sets, run every step over what was stored; raise _StageFailed on failure."""
+    result = _BatchResult()
+    try:
+        for item in pending:
+            existing = existing_remittance(conn, item.fingerprint)
+            if existing is not None:
+                if existing[1] == run.file_id:
+                    result.resumed += 1
+                else:
+                    result.duplicates += 1
+                continue
+            stored = store_checked(conn, item.rem, run.file_id, item.fingerprint, item.problems)
+            result.stored.append((item, stored))
+    except Exception as exc:
+        raise _StageFailed("store", exc) from exc
+    if not result.stored:
+        return result
+    batch = Batch(
+        file_id=run.file_id,
+        remittance_ids=tuple(s.remittance_id for _, s in result.stored),
+        claim_ids=tuple(cid for _, s in result.stored for cid in s.claim_ids),
+    )
+    for step in steps:
+        try:
+            step.run(conn, batch)
+        except Exception as exc:
+            raise _StageFailed(step.name, exc) from exc
+    if steps:
+        result.tally = _tally(conn, batch.remittance_ids)
+    return result
+
+
+def _apply(summary: IngestSummary, run: _FileRun, result: _BatchResult) -> None:
+    summary.resumed_transactions += result.resumed
+    summary.duplicates_skipped += result.duplicates
+    for item, stored in result.stored:
+        summary.add_stored(item.rem, stored)
+        if item.problems:
+            summary.unbalanced.extend(unbalanced_entries(run.source.name, item.rem, item.problems))
+    summary.add_tally(result.tally)
+
+
+def _flush(
+    conn: Connection,
+    run: _FileRun,
+    pending: list[_Pending],
+    steps: Sequence[Step],
+    summary: IngestSummary,
+) -> None:
+    """Store and process a batch; on failure, redo its sets one by one (see module doc)."""
+    if not pending:
+        return
+    try:
+        with conn.begin_nested():
+            result = _store_and_run(conn, run, pending, steps)
+    except _StageFailed as failed:
+        if len(pending) > 1:
+            for item in pending:
+                _flush(conn, run, [item], steps, summary)
+        else:
+            _contain(conn, run, pending[0], failed, summary)
+    else:
+        _apply(summary, run, result)
+    pending.clear()
+
+
+def _contain(
+    conn: Connection,
+    run: _FileRun,
+    item: _Pending,
+    failed: _StageFailed,
+    summary: IngestSummary,
+) -> None:
+    """One set failed alone (and was rolled back): a concurrent duplicate, or quarantined."""
+    if failed.stage == "store" and _is_integrity_error(conn, failed.error):
+        # PostgreSQL: another writer stored the same payment between our check and our
+        # insert; it is visible now that its transaction has committed.
+        if existing_remittance(conn, item.fingerprint) is not None:
+            summary.duplicates_skipped += 1
+            return
+    _quarantine_failed(conn, run, item.rem, failed.stage, failed.error, summary)
+
+
+def _error_text(stage: str, exc: Exception) -> str:
+    """One line naming the stage and the error; never the driver's DETAIL lines, which
+    may quote values (and values can be patient data)."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).splitlines()
+    first = lines[0] if lines else ""
+    if stage == "store":
+        text = f"database refused the transaction set: {first or type(orig).__name__}"
+    else:
+        text = f"step {stage!r} failed on this transaction set: {type(orig).__name__}"
+        text += f": {first}" if first else ""
+    return text[:ERROR_TEXT_LIMIT]
+
+
+def _quarantine_failed(
+    conn: Connection,
+    run: _FileRun,
+    rem: Remittance,
+    stage: str,
+    exc: Exception,
+    summary: IngestSummary,
+) -> None:
+    error = _error_text(stage, exc)
+    with conn.begin_nested():
+        quarantine(
+            conn,
+            file_id=run.file_id,
+            path=run.source.name,
+            segment_number=rem.segment_number,
+            byte_offset=rem.byte_offset,
+            st_control=rem.envelope.st_control,
+            error=error,
+            raw=rem.raw,
+        )
+    summary.quarantined.append(
+        quarantine_entry(
+            run.source.name, rem.segment_number, rem.byte_offset, rem.envelope.st_control, error
+        )
+    )
+
+
+# --------------------------------------------------------------------------- one file
+
+
+def _handle_rejected(
+    conn: Connection, run: _FileRun, item: RejectedTransaction, summary: IngestSummary
+) -> None:
+    with conn.begin_nested():
+        quarantine(
+            conn,
+            file_id=run.file_id,
+            path=run.source.name,
+            segment_number=item.segment_number,
+            byte_offset=item.byte_offset,
+            st_control=item.st_control,
+            error=str(item.error),
+            raw=item.raw,
+        )
+    summary.quarantined.append(
+        quarantine_entry(
+            run.source.name, item.segment_number, item.byte_offset, item.st_control, item.error
+        )
+    )
+
+
+def _handle_unreadable_rest(
+    conn: Connection, run: _FileRun, exc: X12Error, summary: IngestSummary
+) -> None:
+    """The reader gave up on the file: keep everything from where it stopped."""
+    with conn.begin_nested():
+        quarantine(
+            conn,
+            file_id=run.file_id,
+            path=run.source.name,
+            segment_number=exc.segment_number,
+            byte_offset=run.position,
+            st_control="",
+            error=str(exc),
+            raw=run.source.read_from(run.position),
+        )
+    summary.quarantined.append(
+        quarantine_entry(run.source.name, exc.segment_number, run.position, "", exc)
+    )
+
+
+def _advance(run: _FileRun, end: int, progress: ProgressCallback | None) -> None:
+    if end > run.position:
+        if progress is not None:
+            progress(end - run.position)
+        run.position = end
+
+
+def _open(conn: Connection, source: Source, sha: str) -> tuple[int, bool] | None:
+    """Begin the file's transaction and claim the file; None when it is ingested already.
+
+    Two runs of the same file at once: on PostgreSQL the second one's insert of the file
+    row waits for the first to commit and then fails on the unique sha256; it rolls
+    back and finds the file complete (or still being resumed by nobody: then it claims it).
+    """
+    for _attempt in range(3):
+        _begin(conn)
+        try:
+            opened = open_source_file(conn, source, sha)
+        except Exception as exc:
+            conn.rollback()
+            if not _is_integrity_error(conn, exc):
+                raise
+            continue
+        if opened is None:
+            conn.rollback()
+        return opened
+    return None
+
+
+def _ingest_source(
+    conn: Connection,
+    source: Source,
+    summary: IngestSummary,
+    steps: Sequence[Step],
+    progress: ProgressCallback | None,
+    options: IngestOptions,
+) -> None:
+    opened = _open(conn, source, source.sha256())
+    if opened is None:
+        summary.files_skipped += 1
+        summary.skipped_files.append({"file": source.name, "reason": "already ingested"})
+        if progress is not None:
+            progress(source.size)
+        summary.bytes_read += source.size
+        return
+    run = _FileRun(source=source, file_id=opened[0])
+    summary.files += 1
+    pending: list[_Pending] = []
+    pending_claims = 0
+    committed_at = 0
+    try:
+        with source.open() as stream:
+            target: Path | Any = source.path if source.member is None else stream
+            try:
+                for item in read_835(target, name=source.name):
+                    if isinstance(item, RejectedTransaction):
+                        _handle_rejected(conn, run, item, summary)
+                    else:
+                        pending.append(_Pending(item, fingerprint(item), check_balance(item)))
+                        pending_claims += len(item.claims)
+                        if pending_claims >= options.batch_claims:
+                            _flush(conn, run, pending, steps, summary)
+                            pending_claims = 0
+                    _advance(run, item.byte_offset + len(item.raw), progress)
+                    if run.position - committed_at >= options.commit_bytes:
+                        _flush(conn, run, pending, steps, summary)
+                        pending_claims = 0
+                        conn.commit()
+                        _begin(conn)
+                        committed_at = run.position
+            except X12Error as exc:
+                _flush(conn, run, pending, steps, summary)
+                _handle_unreadable_rest(conn, run, exc, summary)
+        _flush(conn, run, pending, steps, summary)
+        _advance(run, source.size, progress)
+        close_source_file(conn, run.file_id)
+        conn.commit()
+    except BaseException:
+        if conn.in_transaction():
+            conn.rollback()
+        raise
+    summary.bytes_read += run.position
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def ingest_sources(
+    engine: Engine,
+    sources: Sequence[Source],
+    *,
+    steps: Sequence[Step] | None = None,
+    progress: ProgressCallback | None = None,
+    options: IngestOptions | None = None,
+) -> IngestSummary:
+    """Ingest already discovered sources (the CLI discovers first to size its progress bar).
+
+    ``steps`` default to :func:`denialops.pipeline.steps.default_steps`; pass ``[]`` to
+    store only.
+    """
+    chosen = default_steps() if steps is None else list(steps)
+    settings = options or IngestOptions()
+    summary = IngestSummary()
+    with engine.connect() as conn, _bulk_settings(conn):
+        for source in sources:
+            _ingest_source(conn, source, summary, chosen, progress, settings)
+    return summary
+
+
+def ingest_paths(
+    engine: Engine,
+    paths: Sequence[str | Path],
+    *,
+    steps: Sequence[Step] | None = None,
+    progress: ProgressCallback | None = None,
+    options: IngestOptions | None = None,
+) -> IngestSummary:
+    """Ingest files, folders (recursively) and zip archives; see the module docstring.
+
+    ``progress`` is called with the number of bytes just processed.
+    """
+    return ingest_sources(engine, discover(paths), steps=steps, progress=progress, options=options)
+
+
+class _BulkSettings:
+    """SQLite: checkpoint the WAL every ~80 MB instead of every 4 MB while ingesting.
+
+    Each checkpoint syncs the database file; the default made checkpoints a large share
+    of the commit time. Restored afterwards because the connection goes back to the pool.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.sqlite = conn.dialect.name == "sqlite"
+
+    def __enter__(self) -> None:
+        if self.sqlite:
+            self.conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={BULK_WAL_PAGES}")
+            self.conn.commit()
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.sqlite:
+            return
+        if self.conn.in_transaction():
+            self.conn.rollback()
+        self.conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={DEFAULT_WAL_PAGES}")
+        self.conn.commit()
+
+
+def _bulk_settings(conn: Connection) -> _BulkSettings:
+    return _BulkSettings(conn)

@@ -1,0 +1,71 @@
+"""The steps that run after transaction sets are stored, and the batch they run over.
+
+A step is a set-based function ``run(conn, batch)`` over the rows just stored: it gets
+the ids of a batch of remittances (and their claims) and does its work with a few
+statements for the whole batch, on the ingest's connection and inside its transaction.
+The pipeline calls each step once per batch (many transaction sets), never per claim,
+and contains any exception a step raises to the transaction sets of that batch (see
+:mod:`denialops.pipeline.run`).
+
+:func:`default_steps` is the one place that names what ingest does after storing; the
+packages implementing the steps (``classify``, ``work``) do not know about ingest, and
+``store`` imports none of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """The rows one call of a step is about: remittances just stored and their claims."""
+
+    file_id: int
+    remittance_ids: tuple[int, ...]
+    claim_ids: tuple[int, ...]
+
+
+StepFunction = Callable[[Connection, Batch], object]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A named step; the name is what a quarantined set's error says failed."""
+
+    name: str
+    run: StepFunction
+
+
+def classify_batch(conn: Connection, batch: Batch) -> None:
+    """Classify every adjustment of the batch and set its claims' denial view."""
+    from denialops.classify.apply import classify_remittance
+
+    for remittance_id in batch.remittance_ids:
+        classify_remittance(conn, remittance_id)
+
+
+def work_batch(conn: Connection, batch: Batch) -> None:
+    """Apply the batch's claims to earlier cases (outcomes), then open cases for denials.
+
+    In file order, remittance by remittance: a later remittance in the same batch can
+    decide a case an earlier one opened.
+    """
+    from denialops.work.cases import open_cases
+    from denialops.work.outcomes import match_outcomes
+
+    for remittance_id in batch.remittance_ids:
+        match_outcomes(conn, remittance_id)
+        open_cases(conn, remittance_id)
+
+
+def default_steps() -> list[Step]:
+    """What ``denialops ingest`` runs after storing, in order.
+
+    Classification first: cases are opened from the claim-level denial status that
+    classification sets.
+    """
+    return [Step("classify", classify_batch), Step("cases", work_batch)]
