@@ -252,8 +252,7 @@ def test_every_permutation_of_the_remarks_classifies_the_same(
     group: str, carc: str, remarks: list[str]
 ) -> None:
     results = {
-        classify(group, carc, list(order), rules=RULES)
-        for order in itertools.permutations(remarks)
+        classify(group, carc, list(order), rules=RULES) for order in itertools.permutations(remarks)
     }
     assert len(results) == 1
 
