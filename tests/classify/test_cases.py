@@ -34,7 +34,7 @@ CO 131  -          -              contractual           # claim specific negotia
 CO 144  -          -              contractual           # incentive adjustment
 PI 161  -          -              contractual           # provider performance bonus
 CO 172  -          -              payment_reduction     # adjusted when billed by this specialty
-PR 187  -          -              already_paid          # consumer spending account (HSA/FSA) payments
+PR 187  -          -              already_paid          # spending account (HSA/FSA) payments
 PR 201  -          -              patient_responsibility# set aside arrangement
 CO 245  -          -              withhold              # performance program withhold
 CO 246  -          -              informational         # non-payable code for reporting only
@@ -112,7 +112,7 @@ CO 236  -          coding         bundling_ncci         # not compatible with an
 CO 231  -          coding         bundling_ncci         # mutually exclusive procedures
 CO P14  -          coding         bundling_ncci         # WC: included in another service same day
 CO 96   N122       coding         bundling_ncci         # add-on code billed by itself
-CO 60   -          administrative consolidated_billing  # outpatient within inpatient window (3-day window)
+CO 60   -          administrative consolidated_billing  # outpatient within the 3-day window
 CO 60   MA133      administrative consolidated_billing  # overlaps inpatient stay
 CO 194  -          coding         bundling_ncci         # anesthesia by operating physician
 CO 96   N525       coding         bundling_ncci         # within global period
@@ -176,7 +176,7 @@ CO P21  -          administrative cob                   # denied under PIP/MPC
 CO 197  -          administrative authorization         # precertification/authorization absent
 CO 197  M62        administrative authorization         # missing treatment authorization code
 CO 198  -          administrative authorization         # authorization exceeded
-CO 39   -          clinical       authorization_refused # denied when authorization requested: a medical refusal
+CO 39   -          clinical       authorization_refused # authorization requested and refused
 CO 284  -          administrative authorization         # authorization does not apply to services
 CO 296  -          administrative authorization         # authorization does not apply to provider
 CO 288  -          administrative authorization         # referral absent
@@ -213,7 +213,7 @@ CO 96   N808       administrative network_credentialing # not covered for this p
 CO 16   -          technical      missing_information   # lacks information / billing error
 CO 16   MA130      technical      unprocessable         # unprocessable, submit a new claim
 CO A1   MA130      technical      unprocessable         # denied, unprocessable
-CO 16   MA130,N290 technical      missing_identifier # rendering id (specific), MA130 adds its constraint
+CO 16   MA130,N290 technical      missing_identifier # rendering id; MA130 adds a constraint
 CO 16   N290       technical      missing_identifier    # missing rendering provider identifier
 CO 16   N257       technical      missing_identifier    # missing billing provider identifier
 CO A1   N290       technical      missing_identifier    # denied: rendering provider identifier
