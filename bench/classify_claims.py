@@ -72,6 +72,7 @@ def baseline_module(rev: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location("baseline_apply", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules["baseline_apply"] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
