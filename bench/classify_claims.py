@@ -10,7 +10,7 @@ Builds (once, cached under bench/data/) a SQLite database holding a 100,000-clai
   (c) ``classify_claims`` over all claims at once (one scope, one UPDATE ... FROM).
 Prints seconds, claims/s, the ratios against (a) and the load average.
 
-    .venv/bin/python bench/classify_claims.py [--claims 100000] [--baseline-rev a5cb98a]
+    .venv/bin/python bench/classify_claims.py [--claims 100000] [--baseline-rev c27ac87]
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def timed(label: str, db: Path, work: Callable[[Connection, list[int], list[int]
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--claims", type=int, default=100_000)
-    parser.add_argument("--baseline-rev", default="a5cb98a")
+    parser.add_argument("--baseline-rev", default="c27ac87")
     args = parser.parse_args()
     db = stored_database(args.claims)
     rules = load_rules()

@@ -30,12 +30,13 @@ from sqlalchemy import Connection, Table, func, select, update
 
 from denialops.money import fmt
 from denialops.store import schema
+from denialops.store.database import SQLDialect, driver_cursor
+from denialops.store.database import write_transaction as database_write_transaction
 from denialops.store.files import Source
 from denialops.store.load import (
     ZLIB_LEVEL,
     BalanceFlags,
     StoredRemittance,
-    driver_cursor,
     fingerprint,
     store_remittance,
 )
@@ -52,23 +53,9 @@ QUARANTINE = cast(Table, schema.Quarantine.__table__)
 
 @contextmanager
 def write_transaction(conn: Connection) -> Iterator[None]:
-    """One write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE).
-
-    The transaction is begun explicitly: the loader writes through the driver's cursor,
-    which SQLAlchemy does not see, and without ``begin()`` its ``commit()`` would be a
-    no-op, leaving the driver's implicit transaction open until some later statement.
-    """
-    if conn.in_transaction():
-        conn.commit()
-    conn.begin()
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    try:
+    """Deprecated: :func:`denialops.store.database.write_transaction` (the one primitive)."""
+    with database_write_transaction(conn):
         yield
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
 
 
 # --------------------------------------------------------------------------- balance
@@ -134,7 +121,7 @@ def unbalanced_entries(
 
 def existing_remittance(conn: Connection, fingerprint_value: str) -> tuple[int, int] | None:
     """(id, file id) of the stored remittance with this fingerprint, if any."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = SQLDialect.of(conn).placeholder
     cursor = driver_cursor(conn)
     try:
         cursor.execute(
