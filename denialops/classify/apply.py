@@ -223,9 +223,11 @@ _KEY_SQL = {
     "judged": "COALESCE(CAST(COALESCE(sl.service_date, c.service_date, r.production_date, "
     "r.payment_date) AS VARCHAR(10)), '')",
 }
+# The scope is an IN (SELECT ...) on the claim join: SQLite then drives the join from
+# the scope's rows (claim by rowid, adjustments by ix_adjustment_claim) instead of scanning
+# every adjustment (it has no statistics saying the temporary table is small).
 _SCOPED_ADJUSTMENTS = (
-    f"adjustment a JOIN {_SCOPE} s ON s.id = a.claim_id "
-    "JOIN claim c ON c.id = a.claim_id "
+    f"adjustment a JOIN claim c ON c.id = a.claim_id AND a.claim_id IN (SELECT id FROM {_SCOPE}) "
     "JOIN remittance r ON r.id = a.remittance_id "
     "LEFT JOIN service_line sl ON sl.id = a.service_line_id"
 )
@@ -408,7 +410,7 @@ def _record_history(conn: Connection, summary: ClassifySummary) -> None:
 
 def _refresh_scope_claims(conn: Connection) -> int:
     """Recompute the claim-level view of the scope's claims; returns claims changed."""
-    scoped = CLAIM.join(SCOPE_TABLE, SCOPE_TABLE.c.id == CLAIM.c.id)
+    in_scope = select(SCOPE_TABLE.c.id)
     claims = conn.execute(
         select(
             CLAIM.c.id,
@@ -418,7 +420,7 @@ def _refresh_scope_claims(conn: Connection) -> int:
             CLAIM.c.primary_denial_category,
             CLAIM.c.primary_denial_family,
             CLAIM.c.denied_amount,
-        ).select_from(scoped)
+        ).where(CLAIM.c.id.in_(in_scope))
     ).all()
     if not claims:
         return 0
@@ -433,7 +435,7 @@ def _refresh_scope_claims(conn: Connection) -> int:
             ADJUSTMENT.c.group_code,
             func.sum(ADJUSTMENT.c.amount),
         )
-        .select_from(ADJUSTMENT.join(SCOPE_TABLE, SCOPE_TABLE.c.id == ADJUSTMENT.c.claim_id))
+        .where(ADJUSTMENT.c.claim_id.in_(in_scope))
         .group_by(
             ADJUSTMENT.c.claim_id,
             ADJUSTMENT.c.is_denial,
