@@ -109,6 +109,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--baseline-rev", default="c27ac87")
+    parser.add_argument(
+        "--wrapper", action="store_true", help="also time (b), the per-remittance wrapper"
+    )
     args = parser.parse_args()
     db = stored_database(args.claims)
     rules = load_rules()
@@ -126,9 +129,11 @@ def main() -> None:
         classify_claims(conn, claims, rules)
 
     a = timed("(a) baseline classify_remittance (per remittance)", db, before)
-    b = timed("(b) classify_remittance wrapper (per remittance)", db, wrapper)
     c = timed("(c) classify_claims (all claims, one scope)", db, at_once)
-    print(f"ratio a/b (speed-up): {a / b:.2f}x   ratio a/c: {a / c:.2f}x")
+    print(f"ratio a/c (speed-up): {a / c:.2f}x")
+    if args.wrapper:
+        b = timed("(b) classify_remittance wrapper (per remittance)", db, wrapper)
+        print(f"ratio a/b (speed-up): {a / b:.2f}x")
 
 
 if __name__ == "__main__":

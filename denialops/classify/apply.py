@@ -247,15 +247,16 @@ def _outcome_differs(conn: Connection) -> str:
     return "(" + " OR ".join(_differs(conn, f"a.{c}", f"x.{c}") for c in _OUTCOME_COLUMNS) + ")"
 
 
-def _drop_temp(conn: Connection) -> None:
+def _empty_temp(conn: Connection) -> None:
+    """Empty the temporary tables (kept for the connection: no DDL per call)."""
     for table in (_SCOPE, _RESULTS):
-        conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        conn.execute(text(f"DELETE FROM {table}"))
 
 
 def _make_scope(conn: Connection, claim_ids: Iterable[int]) -> int:
     """The temporary table of the claims to classify; returns how many."""
-    _drop_temp(conn)
-    conn.execute(text(f"CREATE TEMPORARY TABLE {_SCOPE} (id INTEGER PRIMARY KEY)"))
+    _create_temp(conn)
+    _empty_temp(conn)
     ids = sorted(set(claim_ids))
     for chunk in _chunks(ids, 5000):
         conn.execute(text(f"INSERT INTO {_SCOPE} (id) VALUES (:id)"), [{"id": i} for i in chunk])
@@ -282,7 +283,8 @@ def _classify_combinations(conn: Connection, ruleset: RuleSet) -> list[dict[str,
     return out
 
 
-def _write_results(conn: Connection, results: list[dict[str, Any]]) -> None:
+def _create_temp(conn: Connection) -> None:
+    conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_SCOPE} (id INTEGER PRIMARY KEY)"))
     columns = ", ".join(
         [f"{k} VARCHAR(4000) NOT NULL" for k in _KEY_COLUMNS]
         + [
@@ -290,16 +292,22 @@ def _write_results(conn: Connection, results: list[dict[str, Any]]) -> None:
             for c in (*RESULT_COLUMNS, *LAYER_COLUMNS)
         ]
     )
-    conn.execute(text(f"CREATE TEMPORARY TABLE {_RESULTS} ({columns})"))
+    conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_RESULTS} ({columns})"))
+    conn.execute(
+        text(
+            f"CREATE INDEX IF NOT EXISTS ix_{_RESULTS} ON {_RESULTS} "
+            "(reason, grp, payer, rarcs, judged)"
+        )
+    )
+
+
+def _write_results(conn: Connection, results: list[dict[str, Any]]) -> None:
     names = [*_KEY_COLUMNS, *RESULT_COLUMNS, *LAYER_COLUMNS]
     insert_sql = text(
         f"INSERT INTO {_RESULTS} ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)})"
     )
     for chunk in _chunks(results, 5000):
         conn.execute(insert_sql, list(chunk))
-    conn.execute(
-        text(f"CREATE INDEX ix_{_RESULTS} ON {_RESULTS} (reason, grp, payer, rarcs, judged)")
-    )
 
 
 def _update_adjustments(conn: Connection, only_changed: bool) -> None:
@@ -499,7 +507,7 @@ def classify_claims(
         summary.claims_updated = _refresh_scope_claims(conn)
         return summary
     finally:
-        _drop_temp(conn)
+        _empty_temp(conn)
 
 
 def classify_remittances(
