@@ -37,9 +37,10 @@ from denialops.store.files import Source, discover
 from denialops.store.ingest import (
     close_source_file,
     existing_remittance,
+    existing_remittances,
     open_source_file,
     quarantine,
-    store_checked,
+    store_batch,
     unbalanced_entries,
 )
 from denialops.store.load import StoredRemittance, fingerprint
@@ -159,16 +160,22 @@ def _store_and_run(
     """Store the sets, run every step over what was stored; raise _StageFailed on failure."""
     result = _BatchResult()
     try:
+        existing = existing_remittances(conn, [item.fingerprint for item in pending])
+        new: list[_Pending] = []
+        seen: set[str] = set()
         for item in pending:
-            existing = existing_remittance(conn, item.fingerprint)
-            if existing is not None:
-                if existing[1] == run.file_id:
-                    result.resumed += 1
-                else:
-                    result.duplicates += 1
-                continue
-            stored = store_checked(conn, item.rem, run.file_id, item.fingerprint, item.problems)
-            result.stored.append((item, stored))
+            known = existing.get(item.fingerprint)
+            if known is not None and known[1] == run.file_id:
+                result.resumed += 1
+            elif known is not None or item.fingerprint in seen:
+                result.duplicates += 1
+            else:
+                seen.add(item.fingerprint)
+                new.append(item)
+        stored = store_batch(
+            conn, run.file_id, [(item.rem, item.fingerprint, item.problems) for item in new]
+        )
+        result.stored.extend(zip(new, stored, strict=True))
     except Exception as exc:
         raise _StageFailed("store", exc) from exc
     if not result.stored:

@@ -35,9 +35,11 @@ from denialops.store.load import (
     ZLIB_LEVEL,
     BalanceFlags,
     StoredRemittance,
+    ToStore,
     driver_cursor,
     fingerprint,
     store_remittance,
+    store_remittances,
 )
 from denialops.x12.balance import BalanceProblem, check_balance
 from denialops.x12.remittance import Remittance
@@ -134,16 +136,47 @@ def unbalanced_entries(
 
 def existing_remittance(conn: Connection, fingerprint_value: str) -> tuple[int, int] | None:
     """(id, file id) of the stored remittance with this fingerprint, if any."""
+    return existing_remittances(conn, [fingerprint_value]).get(fingerprint_value)
+
+
+def existing_remittances(
+    conn: Connection, fingerprints: Sequence[str]
+) -> dict[str, tuple[int, int]]:
+    """(id, file id) of the stored remittances among these fingerprints, by fingerprint."""
+    if not fingerprints:
+        return {}
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    found: dict[str, tuple[int, int]] = {}
     cursor = driver_cursor(conn)
     try:
-        cursor.execute(
-            f"SELECT id, file_id FROM remittance WHERE fingerprint = {mark}", (fingerprint_value,)
-        )
-        row = cursor.fetchone()
+        for start in range(0, len(fingerprints), 500):
+            chunk = fingerprints[start : start + 500]
+            cursor.execute(
+                "SELECT fingerprint, id, file_id FROM remittance WHERE fingerprint IN "
+                f"({', '.join([mark] * len(chunk))})",
+                tuple(chunk),
+            )
+            for fingerprint_value, remittance_id, file_id in cursor.fetchall():
+                found[fingerprint_value] = (int(remittance_id), int(file_id))
     finally:
         cursor.close()
-    return (int(row[0]), int(row[1])) if row else None
+    return found
+
+
+def store_batch(
+    conn: Connection,
+    file_id: int,
+    items: Sequence[tuple[Remittance, str, Sequence[BalanceProblem]]],
+) -> list[StoredRemittance]:
+    """Store remittances whose fingerprints are known to be new, as one batch of rows."""
+    return store_remittances(
+        conn,
+        file_id,
+        [
+            ToStore(rem, fingerprint_value, balance_flags(rem, problems))
+            for rem, fingerprint_value, problems in items
+        ],
+    )
 
 
 def store_checked(
