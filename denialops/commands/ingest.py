@@ -141,6 +141,12 @@ def ingest(
         print_json(summary.to_json())
     elif not quiet:
         print_run_summary(summary)
+    for warning in summary.warnings:
+        typer.secho(
+            f"warning: {warning['file']} ST {warning['st_control']}: {warning['warning']}",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     if summary.quarantined:
         for item in summary.quarantined:
             typer.secho(

@@ -41,9 +41,10 @@ from denialops.store.ingest import (
     open_source_file,
     quarantine,
     store_batch,
+    stored_traces,
     unbalanced_entries,
 )
-from denialops.store.load import StoredRemittance, fingerprint
+from denialops.store.load import StoredRemittance, envelope_fingerprint, fingerprint
 from denialops.x12.balance import BalanceProblem, check_balance
 from denialops.x12.envelope import RejectedTransaction
 from denialops.x12.parse835 import read_835
@@ -87,6 +88,12 @@ class _Pending:
     rem: Remittance
     fingerprint: str
     problems: list[BalanceProblem]
+    legacy_fingerprint: str
+    """How rows stored before content fingerprints were identified (envelope only)."""
+
+    @classmethod
+    def of(cls, rem: Remittance) -> _Pending:
+        return cls(rem, fingerprint(rem), check_balance(rem), envelope_fingerprint(rem))
 
 
 @dataclass
@@ -96,6 +103,7 @@ class _BatchResult:
     stored: list[tuple[_Pending, StoredRemittance]] = field(default_factory=list)
     resumed: int = 0
     duplicates: int = 0
+    same_trace: list[_Pending] = field(default_factory=list)
     tally: RunTally = field(default_factory=RunTally)
 
 
@@ -160,11 +168,14 @@ def _store_and_run(
     """Store the sets, run every step over what was stored; raise _StageFailed on failure."""
     result = _BatchResult()
     try:
-        existing = existing_remittances(conn, [item.fingerprint for item in pending])
+        existing = existing_remittances(
+            conn,
+            [item.fingerprint for item in pending] + [item.legacy_fingerprint for item in pending],
+        )
         new: list[_Pending] = []
         seen: set[str] = set()
         for item in pending:
-            known = existing.get(item.fingerprint)
+            known = existing.get(item.fingerprint) or existing.get(item.legacy_fingerprint)
             if known is not None and known[1] == run.file_id:
                 result.resumed += 1
             elif known is not None or item.fingerprint in seen:
@@ -172,6 +183,12 @@ def _store_and_run(
             else:
                 seen.add(item.fingerprint)
                 new.append(item)
+        traces = stored_traces(conn, [item.rem.trace_number for item in new])
+        for item in new:
+            key = (item.rem.payer_id, item.rem.trace_number)
+            if key in traces:
+                result.same_trace.append(item)
+            traces.add(key)
         stored = store_batch(
             conn, run.file_id, [(item.rem, item.fingerprint, item.problems) for item in new]
         )
@@ -198,6 +215,18 @@ def _store_and_run(
 def _apply(summary: IngestSummary, run: _FileRun, result: _BatchResult) -> None:
     summary.resumed_transactions += result.resumed
     summary.duplicates_skipped += result.duplicates
+    for item in result.same_trace:
+        summary.warnings.append(
+            {
+                "file": run.source.name,
+                "st_control": item.rem.envelope.st_control,
+                "trace_number": item.rem.trace_number,
+                "warning": (
+                    f"payment {item.rem.trace_number} from payer {item.rem.payer_id} was "
+                    "stored before with other claims or amounts: stored as another payment"
+                ),
+            }
+        )
     for item, stored in result.stored:
         summary.add_stored(item.rem, stored)
         if item.problems:
@@ -389,7 +418,7 @@ def _ingest_source(
                     if isinstance(item, RejectedTransaction):
                         _handle_rejected(conn, run, item, summary)
                     else:
-                        pending.append(_Pending(item, fingerprint(item), check_balance(item)))
+                        pending.append(_Pending.of(item))
                         pending_claims += len(item.claims)
                         if pending_claims >= options.batch_claims:
                             _flush(conn, run, pending, steps, summary)

@@ -163,6 +163,21 @@ def existing_remittances(
     return found
 
 
+def stored_traces(conn: Connection, traces: Sequence[str]) -> set[tuple[str, str]]:
+    """(payer id, trace number) of the stored remittances with one of these trace numbers."""
+    found: set[tuple[str, str]] = set()
+    unique = sorted(set(traces))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        rows = conn.execute(
+            select(REMITTANCE.c.payer_id, REMITTANCE.c.trace_number).where(
+                REMITTANCE.c.trace_number.in_(chunk)
+            )
+        )
+        found.update((str(payer), str(trace)) for payer, trace in rows)
+    return found
+
+
 def store_batch(
     conn: Connection,
     file_id: int,

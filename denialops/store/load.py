@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Table
 
 from denialops.money import fmt, total
 from denialops.store import schema
-from denialops.x12.remittance import Claim, Party, Remittance, ServiceLine
+from denialops.x12.remittance import Adjustment, Claim, Party, Remittance, ServiceLine
 
 REMITTANCE = cast(Table, schema.Remittance.__table__)
 CLAIM = cast(Table, schema.Claim.__table__)
@@ -307,12 +307,9 @@ def line_detail(line: ServiceLine) -> dict[str, object]:
 # --------------------------------------------------------------------------- identity
 
 
-def fingerprint(rem: Remittance) -> str:
-    """Identity of a payment: payer, trace number, amount, date, claim count and totals.
-
-    Two transaction sets with the same fingerprint are the same payment sent twice (a
-    re-sent file, a renamed copy, the same 835 inside a zip); the second is skipped.
-    """
+def envelope_fingerprint(rem: Remittance) -> str:
+    """The fingerprint stored before content mattered: payer, trace number, amount,
+    date, claim count and totals only (kept to recognise rows stored that way)."""
     pay = rem.payment
     parts = (
         rem.payer_id,
@@ -324,6 +321,58 @@ def fingerprint(rem: Remittance) -> str:
         fmt(total(c.charge for c in rem.claims)),
         fmt(rem.claim_total_paid()),
         fmt(rem.provider_adjustment_total()),
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _adjustment_parts(adjustments: Sequence[Adjustment]) -> str:
+    return ";".join(
+        f"{a.group}-{a.reason}:{fmt(a.amount)}:{'' if a.quantity is None else a.quantity}"
+        for a in adjustments
+    )
+
+
+def fingerprint(rem: Remittance) -> str:
+    """Identity of a payment by its content: the envelope figures of
+    :func:`envelope_fingerprint` plus every claim, line, adjustment and PLB amount.
+
+    Two transaction sets with the same fingerprint are the same payment sent twice (a
+    re-sent file, a renamed copy, the same 835 inside a zip); the second is skipped.
+    Envelope control numbers and formatting do not count; the claims do: a set with the
+    same payer, trace number and totals but other claims or CAS lines is another payment.
+    """
+    parts = [envelope_fingerprint(rem)]
+    for claim in rem.claims:
+        parts.append(
+            "\x1e".join(
+                (
+                    claim.patient_control_number,
+                    claim.status,
+                    fmt(claim.charge),
+                    fmt(claim.paid),
+                    ""
+                    if claim.patient_responsibility is None
+                    else fmt(claim.patient_responsibility),
+                    claim.payer_claim_control_number,
+                    _adjustment_parts(claim.adjustments),
+                )
+            )
+        )
+        for line in claim.lines:
+            parts.append(
+                "\x1d".join(
+                    (
+                        line.code,
+                        ",".join(line.modifiers),
+                        fmt(line.charge),
+                        fmt(line.paid),
+                        _adjustment_parts(line.adjustments),
+                    )
+                )
+            )
+    parts.extend(
+        f"{p.provider_id}:{p.reason}:{p.reference}:{fmt(p.amount)}"
+        for p in rem.provider_adjustments
     )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
