@@ -20,7 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-COMMAND_MODULES = ("demo", "synth", "ingest", "classify", "work", "report")
+COMMAND_MODULES = ("demo", "synth", "ingest", "classify", "work", "report", "scrub")
 
 
 def _version(value: bool) -> None:

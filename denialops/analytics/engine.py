@@ -198,10 +198,9 @@ def _copy_table(
 ) -> None:
     """One SELECT, streamed in batches into an Arrow table, then typed inside DuckDB.
 
-    SQLite values travel as stored (text dates, REAL money, 0/1 booleans): asking SQLite
-    to CAST them to text triples the read time. Money read as REAL is rounded to the cent
-    in DuckDB, which is exact for Numeric(14, 2) amounts (15 significant digits fit a
-    double). PostgreSQL sends everything but ids as text, exact for ``numeric``.
+    SQLite values travel as stored (text dates, integer cents for money, 0/1 booleans):
+    asking SQLite to CAST them to text triples the read time. Cents become DECIMAL in
+    DuckDB exactly. PostgreSQL sends everything but ids as text, exact for ``numeric``.
     """
     postgres = engine.dialect.name == "postgresql"
 
@@ -217,7 +216,7 @@ def _copy_table(
         if kind == "int" or (kind == "bool" and not postgres):
             return pa.int64()
         if kind == "money" and not postgres:
-            return pa.float64()
+            return pa.int64()  # integer cents
         return pa.string()
 
     select_list = ", ".join(source(name, kind) for name, kind in columns.items())
@@ -256,10 +255,10 @@ def _typed(name: str, kind: str) -> str:
         )
     if kind in ("date", "timestamp"):
         return f"TRY_CAST(LEFT(CAST({column} AS VARCHAR), 10) AS DATE) AS {column}"
-    # money: text is exact; a double is rounded to the cent first
+    # money: text (PostgreSQL numeric) is exact; integers are SQLite's cents
     return (
-        f"CASE WHEN typeof({column}) = 'DOUBLE' "
-        f"THEN CAST(ROUND(TRY_CAST({column} AS DOUBLE), 2) AS {MONEY}) "
+        f"CASE WHEN typeof({column}) = 'BIGINT' "
+        f"THEN CAST(CAST(TRY_CAST({column} AS BIGINT) AS DECIMAL(18, 0)) * 0.01 AS {MONEY}) "
         f"ELSE CAST({column} AS {MONEY}) END AS {column}"
     )
 

@@ -42,6 +42,7 @@ from denialops.classify._rules import RuleSet
 from denialops.classify._vocab import UNCLASSIFIED
 from denialops.money import CENT, ZERO, total
 from denialops.store import schema
+from denialops.store.database import SQLDialect, driver_cursor
 
 ADJUSTMENT = cast(Table, schema.Adjustment.__table__)
 CLAIM = cast(Table, schema.Claim.__table__)
@@ -263,17 +264,21 @@ class _Driver:
     """Plain DBAPI access on the caller's connection (same transaction).
 
     The ingest hook runs once per remittance while ingest is benchmarked, so it skips
-    SQLAlchemy's per-row parameter processing: SQLite gets floats for money (it stores
-    Numeric as REAL, as SQLAlchemy does) and PostgreSQL gets Decimals.
+    SQLAlchemy's per-row parameter processing: money goes through the dialect adapter
+    (integer cents on SQLite, Decimal on PostgreSQL) both ways.
     """
 
     def __init__(self, conn: Connection) -> None:
-        self.cursor: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        self.sqlite = conn.dialect.name == "sqlite"
+        self.dialect = SQLDialect.of(conn)
+        self.cursor: Any = driver_cursor(conn)
+        self.mark = self.dialect.placeholder
+        self.sqlite = self.dialect.is_sqlite
 
     def money(self, value: Decimal) -> Any:
-        return float(value) if self.sqlite else value
+        return self.dialect.money(value)
+
+    def money_value(self, value: Any) -> Decimal:
+        return self.dialect.money_value(value) or ZERO
 
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         self.cursor.execute(sql.replace("?", self.mark), params)
@@ -329,6 +334,9 @@ def classify_remittance(conn: Connection, remittance_id: int, rules: RuleSet | N
         "primary_denial_family, denied_amount FROM claim WHERE remittance_id = ?",
         remittance_id,
     )
+    claims = [
+        (*row[:3], db.money_value(row[3]), *row[4:7], db.money_value(row[7])) for row in claims
+    ]
     payer_of = {row[0]: row[1] for row in claims}
     adjustments = db.rows(
         "SELECT id, claim_id, group_code, reason_code, rarcs, amount FROM adjustment "
@@ -349,9 +357,9 @@ def classify_remittance(conn: Connection, remittance_id: int, rules: RuleSet | N
         groups[result].append(adjustment_id)
         if result.is_denial:
             cause = (result.category, result.family)
-            denied[claim_id][cause] = denied[claim_id].get(cause, ZERO) + _money(amount)
+            denied[claim_id][cause] = denied[claim_id].get(cause, ZERO) + db.money_value(amount)
         elif group == "PR":
-            patient[claim_id] += _money(amount)
+            patient[claim_id] += db.money_value(amount)
     if db.sqlite:
         for result, ids in groups.items():
             db.update_in("adjustment", adjustment_values(result), ids)

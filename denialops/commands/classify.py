@@ -261,7 +261,10 @@ def reclassify_command(
         typer.echo(f"  {count:>8}  {move}")
 
 
-refdata_app = typer.Typer(help="Reference code lists (CARC, RARC).", no_args_is_help=True)
+refdata_app = typer.Typer(
+    help="Reference data: code lists (CARC, RARC) and CMS edit tables (NCCI, MUE).",
+    no_args_is_help=True,
+)
 
 
 @refdata_app.command("load-codes")

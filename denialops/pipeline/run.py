@@ -33,6 +33,7 @@ from denialops.errors import X12Error
 from denialops.pipeline.steps import Batch, Step, default_steps
 from denialops.pipeline.summary import IngestSummary, RunTally, quarantine_entry
 from denialops.store import schema
+from denialops.store.database import begin_write
 from denialops.store.files import Source, discover
 from denialops.store.ingest import (
     close_source_file,
@@ -121,11 +122,7 @@ class _StageFailed(Exception):
 
 def _begin(conn: Connection) -> None:
     """Start the file's write transaction (on SQLite, take the write lock now)."""
-    if conn.in_transaction():
-        conn.commit()
-    conn.begin()
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    begin_write(conn)
 
 
 def _is_integrity_error(conn: Connection, exc: BaseException) -> bool:

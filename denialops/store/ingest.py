@@ -30,13 +30,14 @@ from sqlalchemy import Connection, Table, func, select, update
 
 from denialops.money import fmt
 from denialops.store import schema
+from denialops.store.database import SQLDialect, driver_cursor
+from denialops.store.database import write_transaction as database_write_transaction
 from denialops.store.files import Source
 from denialops.store.load import (
     ZLIB_LEVEL,
     BalanceFlags,
     StoredRemittance,
     ToStore,
-    driver_cursor,
     fingerprint,
     store_remittance,
     store_remittances,
@@ -54,23 +55,9 @@ QUARANTINE = cast(Table, schema.Quarantine.__table__)
 
 @contextmanager
 def write_transaction(conn: Connection) -> Iterator[None]:
-    """One write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE).
-
-    The transaction is begun explicitly: the loader writes through the driver's cursor,
-    which SQLAlchemy does not see, and without ``begin()`` its ``commit()`` would be a
-    no-op, leaving the driver's implicit transaction open until some later statement.
-    """
-    if conn.in_transaction():
-        conn.commit()
-    conn.begin()
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    try:
+    """Deprecated: :func:`denialops.store.database.write_transaction` (the one primitive)."""
+    with database_write_transaction(conn):
         yield
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
 
 
 # --------------------------------------------------------------------------- balance
@@ -145,7 +132,7 @@ def existing_remittances(
     """(id, file id) of the stored remittances among these fingerprints, by fingerprint."""
     if not fingerprints:
         return {}
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = SQLDialect.of(conn).placeholder
     found: dict[str, tuple[int, int]] = {}
     cursor = driver_cursor(conn)
     try:

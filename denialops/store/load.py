@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Table
 
 from denialops.money import fmt, total
 from denialops.store import schema
+from denialops.store.database import SQLDialect, driver_cursor
 from denialops.x12.remittance import Adjustment, Claim, Party, Remittance, ServiceLine
 
 REMITTANCE = cast(Table, schema.Remittance.__table__)
@@ -91,54 +92,13 @@ def codes_json(codes: list[str]) -> str:
     return _codes_json(tuple(codes)) if codes else "[]"
 
 
-@dataclass(frozen=True, slots=True)
-class Adapters:
-    """How Python values are handed to this dialect's driver without SQLAlchemy's help.
-
-    SQLite stores Numeric as REAL, dates as ISO text and timestamps as naive UTC text
-    (exactly what SQLAlchemy itself does, so the ORM reads our rows back as Decimal,
-    date and datetime); PostgreSQL takes them natively.
-    """
-
-    money: Callable[[Decimal | None], Any]
-    amount: Callable[[Decimal], Any]  # money that is never None: no None test per value
-    day: Callable[[date | None], Any]
-    stamp: Callable[[datetime], Any]
-    placeholder: str
-
-    @classmethod
-    def for_dialect(cls, name: str, paramstyle: str) -> Adapters:
-        placeholder = "?" if paramstyle == "qmark" else "%s"
-        if name == "sqlite":
-            return cls(
-                money=_float_or_none,
-                amount=float,
-                day=_iso_or_none,
-                stamp=_sqlite_stamp,
-                placeholder=placeholder,
-            )
-        return cls(money=_same, amount=_same, day=_same, stamp=_same, placeholder=placeholder)
+Adapters = SQLDialect
+"""Deprecated name of :class:`denialops.store.database.SQLDialect` (the dialect adapter)."""
 
 
-def _float_or_none(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
-def _iso_or_none(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _sqlite_stamp(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def adapters_for(conn: Connection) -> Adapters:
-    dialect = conn.dialect
-    return Adapters.for_dialect(dialect.name, dialect.paramstyle)
+def adapters_for(conn: Connection) -> SQLDialect:
+    """The dialect adapter for a connection: ``SQLDialect.of(conn)``."""
+    return SQLDialect.of(conn)
 
 
 def insert_sql(table: Table, columns: Sequence[str], placeholder: str) -> str:
@@ -147,43 +107,14 @@ def insert_sql(table: Table, columns: Sequence[str], placeholder: str) -> str:
     return f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
 
 
-def driver_cursor(conn: Connection) -> Any:
-    """A DBAPI cursor on the connection's own driver connection (same transaction)."""
-    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-
-
 # --------------------------------------------------------------------------- ids
 
 
 def reserve_ids(
     cursor: Any, dialect: str, counts: Sequence[tuple[Table, int]]
 ) -> list[Sequence[int]]:
-    """Fresh primary keys for several tables, without a round-trip per row.
-
-    On SQLite the caller holds the write lock (``BEGIN IMMEDIATE``), so ``max(id)+1``
-    onwards is ours, and one query reads every table's maximum. On PostgreSQL we draw
-    from each column's sequence, so concurrent writers and ordinary ``INSERT``s without
-    an id never collide with us.
-    """
-    if dialect == "postgresql":
-        found: list[Sequence[int]] = []
-        for table, count in counts:
-            if count == 0:
-                found.append(())
-                continue
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                (table.name, count),
-            )
-            found.append([row[0] for row in cursor.fetchall()])
-        return found
-    parts = ", ".join(f"(SELECT coalesce(max(id), 0) FROM {table.name})" for table, _ in counts)
-    cursor.execute(f"SELECT {parts}")
-    maxima = cursor.fetchone()
-    return [
-        range(int(top) + 1, int(top) + 1 + count)
-        for top, (_, count) in zip(maxima, counts, strict=True)
-    ]
+    """Fresh primary keys for several tables: :meth:`SQLDialect.reserve_ids`."""
+    return SQLDialect.for_dialect(dialect).reserve_ids(cursor, counts)
 
 
 # --------------------------------------------------------------------------- detail
@@ -573,9 +504,8 @@ def store_remittances(
     ad = adapters_for(conn)
     cursor = driver_cursor(conn)
     sizes = [_sizes(item.rem) for item in items]
-    ids = reserve_ids(
+    ids = ad.reserve_ids(
         cursor,
-        conn.dialect.name,
         [
             (REMITTANCE, len(items)),
             (CLAIM, sum(len(item.rem.claims) for item in items)),
@@ -644,7 +574,7 @@ def _add_rows(
 ) -> StoredRemittance:
     """Append one remittance's rows to the batch's; what it holds, for the summary."""
     rem, flags, fingerprint_value = item.rem, item.flags, item.fingerprint
-    money, day, amount = ad.money, ad.day, ad.amount
+    money, day, amount, quantity = ad.money, ad.day, ad.amount, ad.quantity
     payer_id = rem.payer_id
     claims = rem.claims
     linked = 0
@@ -749,7 +679,7 @@ def _add_rows(
                     adj.group,
                     adj.reason,
                     amount(adj.amount),
-                    money(adj.quantity),
+                    quantity(adj.quantity),
                     claim_rarcs,
                     False,
                 )
@@ -775,7 +705,7 @@ def _add_rows(
                     amount(line.charge),
                     amount(line.paid),
                     line.revenue_code,
-                    money(line.units),
+                    quantity(line.units),
                     line.original_code,
                     day(line.service_date),
                     day(line.service_date_end),
@@ -801,7 +731,7 @@ def _add_rows(
                             adj.group,
                             adj.reason,
                             amount(adj.amount),
-                            money(adj.quantity),
+                            quantity(adj.quantity),
                             rarcs,
                             False,
                         )

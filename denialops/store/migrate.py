@@ -1,27 +1,44 @@
 """Bring a database to the newest schema with the Alembic revisions shipped in the package.
 
-Every command that touches the database calls :func:`upgrade` first; when the database is
-already at the head revision it costs one small query, so calling it often is fine.
+Used through :meth:`denialops.store.Database.migrate`. When the database is already at
+the head revision it costs one small query, so calling it on every command is fine.
+
+An upgrade is atomic and serialised:
+
+- every revision runs in ONE transaction (SQLite and PostgreSQL both have
+  transactional DDL), so a crash or ``kill -9`` half-way leaves the database as it was;
+- the transaction takes the write lock first (``BEGIN IMMEDIATE`` on SQLite, an
+  advisory lock on PostgreSQL) and then re-reads the revision, so concurrent first runs
+  queue up and only the first one creates the schema;
+- on SQLite foreign keys are off while tables are rebuilt (batch mode) and checked with
+  ``PRAGMA foreign_key_check`` before the commit.
 """
 
 from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Connection, Engine, MetaData
 
-from denialops.store.db import make_engine
+from denialops.errors import StoreError
+from denialops.store.database import create_db_engine, driver_cursor, write_transaction
+
+if TYPE_CHECKING:
+    from denialops.store.database import Database
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 MODEL_MODULES = ("denialops.store.schema", "denialops.work.tables")
 """Every module that declares tables on ``schema.Base``; a new one must be listed here so
 autogenerate and the schema test see its tables."""
+
+PG_MIGRATION_LOCK = 0x64656E69616C  # "denial": pg_advisory_xact_lock key for upgrades
 
 
 def model_metadata() -> MetaData:
@@ -48,33 +65,75 @@ def head_revision() -> str:
     return head
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revision(engine: Engine | Connection) -> str | None:
     """The revision the database is at, None for a database never migrated."""
+    if isinstance(engine, Connection):
+        return MigrationContext.configure(engine).get_current_revision()
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(url_or_engine: str | Engine, revision: str = "head") -> None:
-    """Migrate the database to ``revision`` (default: newest); a no-op when already there."""
-    engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+def _url_of(target: str | Engine | Database) -> str:
+    if isinstance(target, str):
+        return target
+    if isinstance(target, Engine):
+        return target.url.render_as_string(hide_password=False)
+    return target.url
+
+
+def upgrade(target: str | Engine | Database, revision: str = "head") -> None:
+    """Migrate the database to ``revision`` (default: newest); a no-op when already there.
+
+    The upgrade runs on a connection of its own (whatever engine is passed, only its
+    URL is used) so that its transaction and pragmas are exactly as described above.
+    """
+    engine = create_db_engine(_url_of(target))
     try:
-        target = head_revision() if revision == "head" else revision
-        if current_revision(engine) == target:
+        wanted = head_revision() if revision == "head" else revision
+        if current_revision(engine) == wanted:
             return
-        config = alembic_config()
-        with engine.begin() as conn:
+        with engine.connect() as conn:
+            _upgrade_locked(conn, revision, wanted)
+    finally:
+        engine.dispose()
+
+
+def _upgrade_locked(conn: Connection, revision: str, wanted: str) -> None:
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        _pragma(conn, "foreign_keys=OFF")  # has effect only outside a transaction
+    try:
+        with write_transaction(conn):
+            if not sqlite:
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK})")
+            if current_revision(conn) == wanted:
+                return  # someone else upgraded while we waited for the lock
+            config = alembic_config()
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
+            if sqlite:
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise StoreError(
+                        f"upgrade to {wanted} would break {len(broken)} foreign key(s) "
+                        f"(first: table {broken[0][0]}); nothing was changed"
+                    )
     finally:
-        if isinstance(url_or_engine, str):
-            engine.dispose()
+        if sqlite:
+            _pragma(conn, "foreign_keys=ON")
+
+
+def _pragma(conn: Connection, setting: str) -> None:
+    """A PRAGMA on the driver connection itself: SQLAlchemy would begin a transaction."""
+    cursor = driver_cursor(conn)
+    cursor.execute(f"PRAGMA {setting}")
+    cursor.close()
 
 
 def migrated_engine(url: str | None = None) -> Engine:
-    """An engine for the URL in force (``--db``, env, default), schema brought to head.
+    """Deprecated: use ``Database(url)`` and :meth:`~denialops.store.Database.migrate`."""
+    from denialops.store.database import Database
 
-    What every command that touches the database should open it with.
-    """
-    engine = make_engine(url)
-    upgrade(engine)
-    return engine
+    db = Database(url)
+    db.migrate()
+    return db.engine

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, Row, Table, func, insert, select, upd
 from denialops.errors import ConflictError, StoreError
 from denialops.money import ZERO, total
 from denialops.store import schema
+from denialops.store.database import write_transaction
 from denialops.work import states
 from denialops.work.deadlines import Deadline, DeadlineFacts, load_profiles, next_deadline
 from denialops.work.tables import Appeal, AppUser, CaseAdjustment, CaseEvent, CaseNote, DenialCase
@@ -144,16 +145,12 @@ def transaction(
 
 @contextmanager
 def _begin(conn: Connection, write: bool) -> Iterator[None]:
-    if write and conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        conn.begin()
-    try:
+    if write:
+        with write_transaction(conn):
+            yield
+        return
+    with conn.begin():
         yield
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
 
 
 def ensure_user(conn: Connection, login: str) -> None:
