@@ -13,7 +13,11 @@ HTTP error) instead of a traceback::
     ├── StoreError                  database problems worth telling the user about
     │   └── ConflictError           a concurrent edit lost the race (optimistic lock)
     ├── StateTransitionError        a denial case moved along an edge that does not exist
-    └── TemplateError               an appeal template that is broken or incomplete
+    ├── TemplateError               an appeal template that is broken or incomplete
+    ├── PayerProfileError           a payer profile file that cannot be used
+    ├── DocumentRejected            a file that cannot be attached or enclosed
+    ├── OutputError                 an output file that cannot be written where asked
+    └── InputLimitError             input refused before it exhausts memory or time
 
 Messages never carry patient data (names, member ids, dates of birth): only file
 names, positions, control numbers and our own ids.
@@ -103,3 +107,25 @@ class StateTransitionError(DenialopsError):
 
 class TemplateError(DenialopsError):
     """An appeal letter template that references unknown fields or is incomplete."""
+
+
+class AmountError(DenialopsError):
+    """A money or rate value given by a user that is not a usable amount."""
+
+
+class PayerProfileError(DenialopsError):
+    """A payer profile file that cannot be used; names the file and the problem."""
+
+
+class DocumentRejected(DenialopsError):
+    """A file that cannot be attached or enclosed; the message says why."""
+
+
+class OutputError(DenialopsError):
+    """An output file that cannot be written where asked (a directory, a missing folder,
+    no permission, a full disk); names the path."""
+
+
+class InputLimitError(DenialopsError):
+    """User input refused before it could exhaust memory or time (a YAML alias bomb, an
+    over-long template output, a template that runs too long)."""
