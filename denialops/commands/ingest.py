@@ -163,5 +163,8 @@ def ingest(
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the application."""
+    """Add this module's commands (and ``quarantine``, which works what ingest set aside)."""
+    from denialops.commands import quarantine
+
     app.command("ingest")(ingest)
+    quarantine.register(app)

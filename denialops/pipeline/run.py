@@ -47,10 +47,12 @@ from denialops.store.ingest import (
     unbalanced_entries,
 )
 from denialops.store.load import StoredRemittance, envelope_fingerprint, fingerprint
+from denialops.store.quarantine import repaired_row_id, resolve_repaired
 from denialops.x12.balance import BalanceProblem, check_balance
 from denialops.x12.envelope import RejectedTransaction
 from denialops.x12.parse835 import read_835
 from denialops.x12.remittance import Remittance
+from denialops.x12.segments import ISA_LENGTH, detect_delimiters
 
 ProgressCallback = Callable[[int], None]
 
@@ -81,6 +83,20 @@ class _FileRun:
     source: Source
     file_id: int
     position: int = 0  # bytes of the source accounted for (stored, skipped or quarantined)
+    _delimiters: str | None = None
+
+    def delimiters(self) -> str | None:
+        """The first interchange's separators (element, component, repetition, segment),
+        kept with quarantined sets so they can be exported; None when there is no ISA."""
+        if self._delimiters is None:
+            with self.source.open() as stream:
+                head = stream.read(ISA_LENGTH)
+            try:
+                found = detect_delimiters(head)
+            except X12Error:
+                return None
+            self._delimiters = found.element + found.component + found.repetition + found.segment
+        return self._delimiters
 
 
 @dataclass
@@ -106,6 +122,7 @@ class _BatchResult:
     resumed: int = 0
     duplicates: int = 0
     same_trace: list[_Pending] = field(default_factory=list)
+    repaired: int = 0
     tally: RunTally = field(default_factory=RunTally)
 
 
@@ -191,6 +208,12 @@ def _store_and_run(
             conn, run.file_id, [(item.rem, item.fingerprint, item.problems) for item in new]
         )
         result.stored.extend(zip(new, stored, strict=True))
+        repairs = [
+            (row_id, done.remittance_id)
+            for item, done in result.stored
+            if (row_id := _repairs(item.rem)) is not None
+        ]
+        result.repaired = resolve_repaired(conn, repairs) if repairs else 0
     except Exception as exc:
         raise _StageFailed("store", exc) from exc
     if not result.stored:
@@ -210,8 +233,14 @@ def _store_and_run(
     return result
 
 
+def _repairs(rem: Remittance) -> int | None:
+    """The quarantine row a set exported by ``quarantine export`` repairs, if any."""
+    return repaired_row_id(rem.envelope.sender_id, rem.envelope.isa_control)
+
+
 def _apply(summary: IngestSummary, run: _FileRun, result: _BatchResult) -> None:
     summary.resumed_transactions += result.resumed
+    summary.quarantine_resolved += result.repaired
     summary.duplicates_skipped += result.duplicates
     for item in result.same_trace:
         summary.warnings.append(
@@ -287,6 +316,41 @@ def _error_text(stage: str, exc: Exception) -> str:
     return text[:ERROR_TEXT_LIMIT]
 
 
+def _keep(
+    conn: Connection,
+    run: _FileRun,
+    summary: IngestSummary,
+    *,
+    segment_number: int | None,
+    byte_offset: int | None,
+    st_control: str,
+    error: str | X12Error,
+    raw: bytes,
+) -> None:
+    """Quarantine a set (or the file's tail) under its own savepoint and list it."""
+    at_fault = error if isinstance(error, X12Error) else None
+    element = None
+    if at_fault is not None and at_fault.segment_id:
+        element = at_fault.segment_id + (f"{at_fault.element:02d}" if at_fault.element else "")
+    with conn.begin_nested():
+        quarantine(
+            conn,
+            file_id=run.file_id,
+            path=run.source.name,
+            segment_number=segment_number,
+            byte_offset=byte_offset,
+            st_control=st_control,
+            error=str(error),
+            raw=raw,
+            error_segment=at_fault.segment_number if at_fault is not None else None,
+            error_element=element,
+            delimiters=run.delimiters(),
+        )
+    summary.quarantined.append(
+        quarantine_entry(run.source.name, segment_number, byte_offset, st_control, error)
+    )
+
+
 def _quarantine_failed(
     conn: Connection,
     run: _FileRun,
@@ -295,22 +359,15 @@ def _quarantine_failed(
     exc: Exception,
     summary: IngestSummary,
 ) -> None:
-    error = _error_text(stage, exc)
-    with conn.begin_nested():
-        quarantine(
-            conn,
-            file_id=run.file_id,
-            path=run.source.name,
-            segment_number=rem.segment_number,
-            byte_offset=rem.byte_offset,
-            st_control=rem.envelope.st_control,
-            error=error,
-            raw=rem.raw,
-        )
-    summary.quarantined.append(
-        quarantine_entry(
-            run.source.name, rem.segment_number, rem.byte_offset, rem.envelope.st_control, error
-        )
+    _keep(
+        conn,
+        run,
+        summary,
+        segment_number=rem.segment_number,
+        byte_offset=rem.byte_offset,
+        st_control=rem.envelope.st_control,
+        error=_error_text(stage, exc),
+        raw=rem.raw,
     )
 
 
@@ -320,21 +377,15 @@ def _quarantine_failed(
 def _handle_rejected(
     conn: Connection, run: _FileRun, item: RejectedTransaction, summary: IngestSummary
 ) -> None:
-    with conn.begin_nested():
-        quarantine(
-            conn,
-            file_id=run.file_id,
-            path=run.source.name,
-            segment_number=item.segment_number,
-            byte_offset=item.byte_offset,
-            st_control=item.st_control,
-            error=str(item.error),
-            raw=item.raw,
-        )
-    summary.quarantined.append(
-        quarantine_entry(
-            run.source.name, item.segment_number, item.byte_offset, item.st_control, item.error
-        )
+    _keep(
+        conn,
+        run,
+        summary,
+        segment_number=item.segment_number,
+        byte_offset=item.byte_offset,
+        st_control=item.st_control,
+        error=item.error,
+        raw=item.raw,
     )
 
 
@@ -342,19 +393,15 @@ def _handle_unreadable_rest(
     conn: Connection, run: _FileRun, exc: X12Error, summary: IngestSummary
 ) -> None:
     """The reader gave up on the file: keep everything from where it stopped."""
-    with conn.begin_nested():
-        quarantine(
-            conn,
-            file_id=run.file_id,
-            path=run.source.name,
-            segment_number=exc.segment_number,
-            byte_offset=run.position,
-            st_control="",
-            error=str(exc),
-            raw=run.source.read_from(run.position),
-        )
-    summary.quarantined.append(
-        quarantine_entry(run.source.name, exc.segment_number, run.position, "", exc)
+    _keep(
+        conn,
+        run,
+        summary,
+        segment_number=exc.segment_number,
+        byte_offset=run.position,
+        st_control="",
+        error=exc,
+        raw=run.source.read_from(run.position),
     )
 
 

@@ -223,12 +223,20 @@ def quarantine(
     st_control: str,
     error: str,
     raw: bytes,
+    error_segment: int | None = None,
+    error_element: str | None = None,
+    delimiters: str | None = None,
 ) -> bool:
-    """Keep an unreadable transaction set (or file tail) whole; False if already kept."""
-    key = raw if raw else f"{path}\x1f{segment_number}\x1f{error}".encode()
-    raw_sha = hashlib.sha256(key).hexdigest()
-    exists = conn.execute(select(QUARANTINE.c.id).where(QUARANTINE.c.raw_sha256 == raw_sha)).first()
-    if exists is not None:
+    """Keep an unreadable or unstorable transaction set (or file tail) whole with its
+    error; one row per file and position, False if that position is kept already (a
+    resumed run). The same bytes in two files are two rows."""
+    where = (
+        QUARANTINE.c.file_id == file_id if file_id is not None else QUARANTINE.c.path == path,
+        QUARANTINE.c.byte_offset == byte_offset
+        if byte_offset is not None
+        else QUARANTINE.c.byte_offset.is_(None),
+    )
+    if conn.execute(select(QUARANTINE.c.id).where(*where)).first() is not None:
         return False
     conn.execute(
         QUARANTINE.insert(),
@@ -240,8 +248,11 @@ def quarantine(
             "st_control": st_control,
             "error": error,
             "raw_text": zlib.compress(raw, ZLIB_LEVEL),
-            "raw_sha256": raw_sha,
+            "raw_sha256": hashlib.sha256(raw).hexdigest(),
             "created_at": datetime.now(UTC),
+            "error_segment": error_segment,
+            "error_element": error_element,
+            "delimiters": delimiters,
         },
     )
     return True
