@@ -2,36 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from denialops.commands.common import DbOption, JsonOption, fail, print_json, user_errors
-
-if TYPE_CHECKING:
-    from denialops.store.database import Database
+from denialops.commands.common import (
+    DbOption,
+    JsonOption,
+    fail,
+    migrated_database,
+    print_json,
+    user_errors,
+)
 
 quarantine_app = typer.Typer(
     help="Transaction sets ingest could not store: list, show, export to repair.",
     no_args_is_help=True,
 )
 IdArgument = Annotated[int, typer.Argument(help="Quarantine row id (see `quarantine list`).")]
-
-
-@contextmanager
-def _database(db: str | None) -> Iterator[Database]:
-    from denialops.store.database import Database
-
-    database = Database(db)
-    try:
-        database.migrate()
-        yield database
-    finally:
-        database.close()
 
 
 @quarantine_app.command("list")
@@ -43,7 +33,7 @@ def list_rows(
     """Every quarantined set: id, file, position, status and error."""
     from denialops.store.quarantine import list_quarantine
 
-    with user_errors(), _database(db) as database, database.read() as conn:
+    with user_errors(), migrated_database(db) as database, database.read() as conn:
         rows = list_quarantine(conn, open_only=open_only)
     if json_output:
         print_json([row.to_json() for row in rows])
@@ -62,7 +52,7 @@ def show(quarantine_id: IdArgument, db: DbOption = None, json_output: JsonOption
     """The error and the segments around it, the failing element between >>> and <<<."""
     from denialops.store.quarantine import get_quarantine, segments_around
 
-    with user_errors(), _database(db) as database, database.read() as conn:
+    with user_errors(), migrated_database(db) as database, database.read() as conn:
         row, raw, delimiters = get_quarantine(conn, quarantine_id)
     shown = segments_around(row, raw, delimiters)
     if json_output:
@@ -94,7 +84,7 @@ def export(
     stores it and closes the quarantine row."""
     from denialops.store.quarantine import export_set, get_quarantine
 
-    with user_errors(), _database(db) as database, database.read() as conn:
+    with user_errors(), migrated_database(db) as database, database.read() as conn:
         row, raw, delimiters = get_quarantine(conn, quarantine_id)
     data = export_set(row, raw, delimiters, now=datetime.now(UTC))
     if out.is_dir():
