@@ -27,8 +27,11 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(1, str(ROOT.parent))
+# The script's own folder comes first on sys.path; put it last, so bench modules named
+# like the standard library's (bench/queue.py) do not shadow it for psycopg.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT]
+sys.path.insert(0, str(ROOT.parent))
+sys.path.append(str(ROOT))
 
 from _parse import baseline_split, parse_typed  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
