@@ -240,3 +240,29 @@ class CaseDocument(Base):
     stored_path: Mapped[str] = mapped_column(Text)
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PaidRatio(Base):
+    """Paid-to-charge history per payer and service code, kept as remittances arrive.
+
+    The basis of the expected reimbursement of a denied line that carries no allowed
+    amount (see :mod:`denialops.work.expected`): ``paid / charge`` over the paid lines
+    of that payer and code. ``PaidRatioSource`` names the remittances already counted,
+    so counting is idempotent.
+    """
+
+    __tablename__ = "paid_ratio"
+
+    payer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(48), primary_key=True)
+    paid: Mapped[Decimal] = mapped_column(Money)
+    charge: Mapped[Decimal] = mapped_column(Money)
+    lines: Mapped[int] = mapped_column(Integer)
+
+
+class PaidRatioSource(Base):
+    """A remittance whose paid lines are counted in ``paid_ratio``."""
+
+    __tablename__ = "paid_ratio_source"
+
+    remittance_id: Mapped[int] = mapped_column(ForeignKey("remittance.id"), primary_key=True)
