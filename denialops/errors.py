@@ -14,6 +14,7 @@ HTTP error) instead of a traceback::
     │   └── ConflictError           a concurrent edit lost the race (optimistic lock)
     ├── StateTransitionError        a denial case moved along an edge that does not exist
     ├── TemplateError               an appeal template that is broken or incomplete
+    │   └── WrongDocumentError      a document that does not fit the case
     ├── PayerProfileError           a payer profile file that cannot be used
     ├── DocumentRejected            a file that cannot be attached or enclosed
     ├── OutputError                 an output file that cannot be written where asked
@@ -107,6 +108,11 @@ class StateTransitionError(DenialopsError):
 
 class TemplateError(DenialopsError):
     """An appeal letter template that references unknown fields or is incomplete."""
+
+
+class WrongDocumentError(TemplateError):
+    """A document that does not fit the case (an appeal letter for a claim to correct and
+    resubmit); the message names the document the case needs and the command for it."""
 
 
 class PayerProfileError(DenialopsError):

@@ -386,16 +386,27 @@ def case_due(
 def case_attach(
     case_id: CaseArg,
     files: Annotated[list[Path], typer.Argument(help="PDF, PNG, JPEG or .txt files.")],
+    internal: Annotated[
+        bool,
+        typer.Option(
+            "--internal",
+            help="An internal document (notes, call logs): never enclosed in a packet "
+            "unless named with `appeal packet --enclose-document ID`.",
+        ),
+    ] = False,
     user: UserOption = None,
     db: DbOption = None,
 ) -> None:
-    """Attach documents to a case (stored under their content hash; size and type checked)."""
+    """Attach documents to a case (stored under their content hash; size and type checked).
+
+    A symbolic link is followed only to a file inside the working directory."""
     from denialops.work.documents import attach_document
 
     with user_errors(), _engine(db) as engine:
         for path in files:
-            doc = attach_document(engine, case_id, path, user=_who(user))
-            typer.echo(f"document {doc.id}: {doc.filename} sha256 {doc.sha256[:16]}...")
+            doc = attach_document(engine, case_id, path, user=_who(user), internal=internal)
+            kind = " (internal)" if not doc.enclose else ""
+            typer.echo(f"document {doc.id}: {doc.filename}{kind} sha256 {doc.sha256[:16]}...")
 
 
 @case_app.command("outcome")
@@ -452,15 +463,28 @@ def _fills(pairs: list[str] | None, path: Path | None) -> dict[str, str]:
     return fills
 
 
-def _render(
-    engine: Engine, case_id: int, template: str | None, fills: dict[str, str], draft: bool
-) -> Any:
-    from denialops.work.cases import get_case
-    from denialops.work.letters import case_facts, load_template, render_letter, template_for
+AppealAnywayOption = Annotated[
+    bool,
+    typer.Option(
+        "--appeal-anyway",
+        help="Write an appeal letter for a case whose next step is a corrected claim "
+        "(only where the payer left appeal rights).",
+    ),
+]
 
-    case = get_case(engine, case_id)
-    loaded = load_template(template or template_for(case.category))
-    return render_letter(case_facts(engine, case_id), loaded, fills, final=not draft)
+
+def _check_out(out: Path, suffixes: tuple[str, ...], what: str) -> None:
+    from denialops.files import check_output_path
+
+    with user_errors():
+        check_output_path(out)
+    if out.suffix.lower() not in suffixes:
+        raise fail(f"{out.name}: {what} must end in {' or '.join(suffixes)}")
+
+
+def _echo_notes(notes: list[str]) -> None:
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
 
 
 @appeal_app.command("letter")
@@ -471,19 +495,53 @@ def appeal_letter(
     fill: FillOption = None,
     fills: FillsFileOption = None,
     draft: DraftOption = False,
+    appeal_anyway: AppealAnywayOption = False,
     db: DbOption = None,
 ) -> None:
-    """Write the appeal letter for a case as PDF or DOCX."""
-    from denialops.work.letters import write_letter
+    """Write the appeal letter for a case as PDF or DOCX (enclosures: the case's documents)."""
+    from denialops.work.letters import appeal_letter_for_case, write_letter
+    from denialops.work.packets import case_enclosures
 
-    if out.suffix.lower() not in (".pdf", ".docx"):
-        raise fail(f"{out.name}: --out must end in .pdf or .docx")
+    _check_out(out, (".pdf", ".docx"), "--out")
     values = _fills(fill, fills)
     with user_errors(), _engine(db) as engine:
-        letter = _render(engine, case_id, template, values, draft)
+        enclosed = case_enclosures(engine, case_id)
+        letter = appeal_letter_for_case(
+            engine,
+            case_id,
+            template=template,
+            fills=values,
+            final=not draft,
+            enclosures=[e.name for e in enclosed],
+            appeal_anyway=appeal_anyway,
+        )
         write_letter(letter, out)
+    _echo_notes(letter.notes)
     left = f" ({len(letter.missing)} placeholders left: {', '.join(letter.missing)})"
     typer.echo(f"wrote {out} from template {letter.template}{left if letter.missing else ''}")
+
+
+@appeal_app.command("corrected-claim")
+def appeal_corrected_claim(
+    case_id: CaseArg,
+    out: Annotated[Path, typer.Option("--out", help="Output file: .pdf or .docx.")],
+    fill: FillOption = None,
+    fills: FillsFileOption = None,
+    draft: DraftOption = False,
+    db: DbOption = None,
+) -> None:
+    """Write the corrected-claim worksheet of a case: what to fix, where in the 837, how
+    to resubmit (frequency code 7, the payer's claim number in REF*F8)."""
+    from denialops.work.letters import corrected_claim_for_case, write_letter
+
+    _check_out(out, (".pdf", ".docx"), "--out")
+    values = _fills(fill, fills)
+    with user_errors(), _engine(db) as engine:
+        sheet = corrected_claim_for_case(engine, case_id, fills=values, final=not draft)
+        write_letter(sheet, out)
+    _echo_notes(sheet.notes)
+    left = f" ({len(sheet.missing)} placeholders left: {', '.join(sheet.missing)})"
+    typer.echo(f"wrote {out}: corrected-claim worksheet{left if sheet.missing else ''}")
 
 
 @appeal_app.command("packet")
@@ -498,34 +556,55 @@ def appeal_packet(
         bool,
         typer.Option(
             "--case-documents/--no-case-documents",
-            help="Enclose the documents attached to the case first.",
+            help="Enclose the documents attached to the case first (not the internal ones).",
         ),
     ] = True,
+    enclose_document: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--enclose-document",
+            help="Enclose this case document even if attached as internal (repeatable).",
+        ),
+    ] = None,
+    enclose_note: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--enclose-note",
+            help="Enclose this case note (notes are internal otherwise; repeatable).",
+        ),
+    ] = None,
     template: TemplateOption = None,
     fill: FillOption = None,
     fills: FillsFileOption = None,
     draft: DraftOption = False,
+    appeal_anyway: AppealAnywayOption = False,
     db: DbOption = None,
 ) -> None:
     """One PDF: cover letter, index of enclosures, then the enclosures, pages numbered."""
-    from denialops.work.documents import case_documents, verified_path
-    from denialops.work.packets import build_packet
+    from denialops.work.packets import build_case_packet, case_enclosures
 
-    if out.suffix.lower() != ".pdf":
-        raise fail(f"{out.name}: a packet is a .pdf")
+    _check_out(out, (".pdf",), "a packet")
     values = _fills(fill, fills)
     with user_errors(), _engine(db) as engine:
-        letter = _render(engine, case_id, template, values, draft)
-        paths: list[Path] = []
-        names: list[str] = []
-        if with_case_documents:
-            for doc in case_documents(engine, case_id):
-                paths.append(verified_path(doc))
-                names.append(doc.filename)
-        for path in attach or []:
-            paths.append(path)
-            names.append(path.name)
-        packet = build_packet(letter, paths, out, names=names)
+        enclosed = case_enclosures(
+            engine,
+            case_id,
+            attach=attach or [],
+            with_case_documents=with_case_documents,
+            documents=enclose_document or [],
+            notes=enclose_note or [],
+        )
+        packet, letter = build_case_packet(
+            engine,
+            case_id,
+            out,
+            enclosures=enclosed,
+            template=template,
+            fills=values,
+            final=not draft,
+            appeal_anyway=appeal_anyway,
+        )
+    _echo_notes(letter.notes)
     typer.echo(
         f"wrote {out}: {packet.pages} pages (letter {packet.letter_pages}, index "
         f"{packet.index_pages}, {len(packet.enclosures)} enclosures)"

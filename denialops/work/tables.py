@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -173,3 +175,5 @@ class CaseDocument(Base):
     stored_path: Mapped[str] = mapped_column(Text)
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    enclose: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False for an internal document: never enclosed unless named for a packet (0007)."""
