@@ -115,6 +115,10 @@ class WrongDocumentError(TemplateError):
     resubmit); the message names the document the case needs and the command for it."""
 
 
+class AmountError(DenialopsError):
+    """A money or rate value given by a user that is not a usable amount."""
+
+
 class PayerProfileError(DenialopsError):
     """A payer profile file that cannot be used; names the file and the problem."""
 

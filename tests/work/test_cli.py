@@ -137,9 +137,10 @@ def test_appeal_letter_and_packet(db: str, tmp_path: Path) -> None:
 
     docx_out = tmp_path / "draft.docx"
     # case 2 (CO-4, a modifier to correct) needs a corrected claim: refused with the way out
-    assert "appeal corrected-claim 2" in runner.invoke(
-        app, ["appeal", "letter", "2", "--draft", "--out", str(docx_out)]
-    ).output
+    assert (
+        "appeal corrected-claim 2"
+        in runner.invoke(app, ["appeal", "letter", "2", "--draft", "--out", str(docx_out)]).output
+    )
     assert "placeholders left" in run(
         "appeal", "letter", "2", "--draft", "--appeal-anyway", "--out", str(docx_out)
     )
