@@ -19,7 +19,6 @@ import os
 import re
 import sys
 import time
-import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -75,9 +74,10 @@ def one_line(value: object, *, strip: bool = True) -> str:
     """A data value as one line of plain text: line breaks, tabs and other control or
     format characters (including bidirectional overrides) become single spaces."""
     text = value if isinstance(value, str) else str(value)
-    cleaned = "".join(
-        " " if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch for ch in text
-    )
+    if text.isprintable():  # no control, format, private-use or separator but " "
+        cleaned = text
+    else:
+        cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
     flat = _SPACES.sub(" ", cleaned)
     return flat.strip() if strip else flat
 
