@@ -94,6 +94,27 @@ def _engine(db: str | None) -> Iterator[Engine]:
         engine.dispose()
 
 
+def case_deadline_record(engine: Engine, case: Case) -> dict[str, object]:
+    from denialops.work.cases import assess_case, transaction
+    from denialops.work.deadlines import assessment_record, profile_for
+
+    with transaction(engine) as conn:
+        found = assess_case(conn, case)
+    return assessment_record(found, profile_for(case.payer_id, case.filing_indicator))
+
+
+def _plain_tree(record: dict[str, object]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in record.items():
+        if isinstance(value, list):
+            out[key] = [_plain(v) if isinstance(v, dict) else v for v in value]
+        elif isinstance(value, date):
+            out[key] = value.isoformat()
+        else:
+            out[key] = value
+    return out
+
+
 def _case_record(case: Case) -> dict[str, Any]:
     money_fields = {"billed", "paid_initial", "at_risk", "paid_to_date", "recovered"}
     record: dict[str, Any] = {}
@@ -265,6 +286,13 @@ def _plain(record: dict[str, object]) -> dict[str, object]:
     return out
 
 
+def _cell(record: dict[str, object], key: str) -> str:
+    value = record.get(key)
+    if key == "profile_warning":  # "payer profile NAME: STATUS" -> "NAME: STATUS"
+        return str(value or "").removeprefix("payer profile ")
+    return "" if value is None else str(value)
+
+
 def _print_queue(records: list[dict[str, object]]) -> None:
     if not records:
         typer.echo("no cases")
@@ -274,10 +302,11 @@ def _print_queue(records: list[dict[str, object]]) -> None:
         ("p_overturn", "p"), ("cost_to_work", "cost"), ("days_left", "days"),
         ("flag", "flag"), ("age_days", "age"), ("state", "state"), ("owner", "owner"),
         ("assignee", "assignee"), ("payer_id", "payer"), ("category", "category"),
+        ("profile_warning", "profile"),
     ]  # fmt: skip
     table = [[label for _, label in shown]]
     for record in records:
-        table.append(["" if record[k] is None else str(record[k]) for k, _ in shown])
+        table.append([_cell(record, k) for k, _ in shown])
     widths = [max(len(row[i]) for row in table) for i in range(len(shown))]
     for row in table:
         typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
@@ -299,6 +328,7 @@ def case_show(case_id: CaseArg, db: DbOption = None, as_json: JsonOption = False
         scored = queue(engine, include_closed=True, case_id=case_id)
         data: dict[str, Any] = {
             "case": _case_record(case),
+            "deadlines": _plain_tree(case_deadline_record(engine, case)),
             "priority": _plain(as_record(scored[0])) if scored else None,
             "denial_codes": [_plain(a) for a in register.case_adjustments(engine, case_id)],
             "appeals": [_plain(a) for a in register.appeals(engine, case_id)],
@@ -354,6 +384,15 @@ def case_show(case_id: CaseArg, db: DbOption = None, as_json: JsonOption = False
             f"[{p['p_source']}] - {p['cost_to_work']}) x age {p['age_factor']} "
             f"x deadline {p['deadline_factor']}"
         )
+    d = data["deadlines"]
+    typer.echo(f"  payer profile  {d['profile']} ({d['profile_status']})")
+    for item in d["deadlines"]:
+        shown = f"  {item['kind']:<14} {item['due']} ({item['basis']})"
+        if item["regulation_date"]:
+            shown += f"; regulation's date {item['regulation_date']}"
+        typer.echo(shown)
+    for note in d["notes"]:
+        typer.echo(f"  note           {note}")
     typer.echo(f"  allowed moves  {', '.join(data['allowed_moves'])}")
     typer.echo("denial codes:")
     for a in data["denial_codes"]:
