@@ -13,6 +13,7 @@ HTTP error) instead of a traceback::
     ├── StoreError                  database problems worth telling the user about
     │   └── ConflictError           a concurrent edit lost the race (optimistic lock)
     ├── StateTransitionError        a denial case moved along an edge that does not exist
+    ├── AccountError                a user, password, session or API token problem (web)
     ├── TemplateError               an appeal template that is broken or incomplete
     │   └── WrongDocumentError      a document that does not fit the case
     ├── PayerProfileError           a payer profile file that cannot be used
@@ -104,6 +105,10 @@ class ConflictError(StoreError):
 
 class StateTransitionError(DenialopsError):
     """A denial case asked to move along an edge the state machine does not have."""
+
+
+class AccountError(DenialopsError):
+    """A user, role, password or API token that cannot be created or used as asked."""
 
 
 class TemplateError(DenialopsError):
