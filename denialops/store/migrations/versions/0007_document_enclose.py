@@ -4,7 +4,7 @@ A document attached as internal (``case attach --internal``: a worker's notes, a
 log) stays on the case but is never enclosed unless the user names it for one packet.
 
 Revision ID: 0007
-Revises: 0011
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision: str | None = "0011"
+down_revision: str | None = "0006"
 branch_labels: str | None = None
 depends_on: str | None = None
 
