@@ -200,23 +200,23 @@ def queue_command(
         raise fail(f"--sort must be one of {', '.join(SORT_KEYS)}")
     if after and page != 1:
         raise fail("give --after or --page, not both")
-    filters = QueueFilters(
-        owner=owner,
-        assignee=assignee,
-        states=tuple(state or ()),
-        payer=payer,
-        family=family,
-        category=category,
-        carc=carc,
-        min_amount=None if min_amount is None else parse_option(min_amount, "--min-amount"),
-        max_amount=None if max_amount is None else parse_option(max_amount, "--max-amount"),
-        date_from=_date_option(date_from, "--from"),
-        date_to=_date_option(date_to, "--to"),
-        overdue=overdue,
-        search=search,
-        include_closed=include_closed,
-    )
     with user_errors(), _engine(db) as engine:
+        filters = QueueFilters(
+            owner=owner,
+            assignee=assignee,
+            states=tuple(state or ()),
+            payer=payer,
+            family=family,
+            category=category,
+            carc=carc,
+            min_amount=None if min_amount is None else parse_option(min_amount, "--min-amount"),
+            max_amount=None if max_amount is None else parse_option(max_amount, "--max-amount"),
+            date_from=_date_option(date_from, "--from"),
+            date_to=_date_option(date_to, "--to"),
+            overdue=overdue,
+            search=search,
+            include_closed=include_closed,
+        )
         cursor = after
         for _ in range(page - 1):
             skipped = queue_page(engine, filters, sort=sort, limit=limit, cursor=cursor)  # type: ignore[arg-type]
@@ -566,6 +566,13 @@ def case_outcome(
         str, typer.Option(help="Dollars recovered (0 for lost).", show_default=False)
     ] = "0",
     note: Annotated[str | None, typer.Option(help="Where the decision came from.")] = None,
+    decided_on: Annotated[
+        str | None,
+        typer.Option("--decided-on", help="The payer's decision date YYYY-MM-DD (default today)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Accept a recovered amount above the amount at risk.")
+    ] = False,
     user: UserOption = None,
     version: VersionOption = None,
     db: DbOption = None,
@@ -577,7 +584,15 @@ def case_outcome(
     with user_errors(), _engine(db) as engine:
         amount = parse_option(recovered, "--recovered")
         case = record_outcome(
-            engine, case_id, outcome, amount, user=_who(user), note=note, expected_version=version
+            engine,
+            case_id,
+            outcome,
+            amount,
+            user=_who(user),
+            note=note,
+            expected_version=version,
+            on=_date_option(decided_on, "--decided-on"),
+            force=force,
         )
     typer.echo(f"case {case.id}: {case.state}, recovered {fmt(case.recovered)}")
 

@@ -244,3 +244,29 @@ class CaseDocument(Base):
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     enclose: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     """False for an internal document: never enclosed unless named for a packet (0007)."""
+
+
+class PaidRatio(Base):
+    """Paid-to-charge history per payer and service code, kept as remittances arrive.
+
+    The basis of the expected reimbursement of a denied line that carries no allowed
+    amount (see :mod:`denialops.work.expected`): ``paid / charge`` over the paid lines
+    of that payer and code. ``PaidRatioSource`` names the remittances already counted,
+    so counting is idempotent.
+    """
+
+    __tablename__ = "paid_ratio"
+
+    payer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(48), primary_key=True)
+    paid: Mapped[Decimal] = mapped_column(Money)
+    charge: Mapped[Decimal] = mapped_column(Money)
+    lines: Mapped[int] = mapped_column(Integer)
+
+
+class PaidRatioSource(Base):
+    """A remittance whose paid lines are counted in ``paid_ratio``."""
+
+    __tablename__ = "paid_ratio_source"
+
+    remittance_id: Mapped[int] = mapped_column(ForeignKey("remittance.id"), primary_key=True)
