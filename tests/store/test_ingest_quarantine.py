@@ -107,7 +107,7 @@ def test_revision_0008_keeps_rows_and_allows_the_same_bytes_twice(db_url: str) -
     from denialops.store.db import make_engine
     from denialops.store.migrate import upgrade
 
-    upgrade(db_url, "0006")
+    upgrade(db_url, "0007")
     engine = make_engine(db_url)
     row = {
         "path": "old.835",
