@@ -182,9 +182,12 @@ def main() -> None:
     CACHE.mkdir(exist_ok=True)
     path = CACHE / f"queue-{args.cases}.db"
     url = f"sqlite:///{path}"
-    if not path.exists():
-        upgrade(url)
-        build(make_engine(url), args.cases)
+    if not path.exists():  # built under a temporary name, renamed when complete
+        partial = path.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        upgrade(f"sqlite:///{partial}")
+        build(make_engine(f"sqlite:///{partial}"), args.cases)
+        partial.rename(path)
     lines = [f"load average {os.getloadavg()[0]:.2f}, {args.cases:,} cases"]
     sqlite = make_engine(url)
     lines += report("SQLite", measure(sqlite))
