@@ -7,7 +7,7 @@ code and its stop date, a group the CARC's text does not allow, ...). All three 
 filled by classification; existing rows get them on the next ``reclassify``.
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | None = None
 depends_on: str | None = None
 
