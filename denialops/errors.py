@@ -15,6 +15,7 @@ HTTP error) instead of a traceback::
     ├── StateTransitionError        a denial case moved along an edge that does not exist
     ├── AccountError                a user, password, session or API token problem (web)
     ├── TemplateError               an appeal template that is broken or incomplete
+    │   └── WrongDocumentError      a document that does not fit the case
     ├── PayerProfileError           a payer profile file that cannot be used
     ├── DocumentRejected            a file that cannot be attached or enclosed
     ├── OutputError                 an output file that cannot be written where asked
@@ -112,6 +113,11 @@ class AccountError(DenialopsError):
 
 class TemplateError(DenialopsError):
     """An appeal letter template that references unknown fields or is incomplete."""
+
+
+class WrongDocumentError(TemplateError):
+    """A document that does not fit the case (an appeal letter for a claim to correct and
+    resubmit); the message names the document the case needs and the command for it."""
 
 
 class AmountError(DenialopsError):

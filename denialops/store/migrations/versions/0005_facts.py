@@ -5,7 +5,7 @@ The tables start empty; the first report (or ``denialops report refresh``) fills
 from the remittance tables (the backfill), and ingest keeps them current after that.
 
 Revision ID: 0005
-Revises: 0006
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision: str | None = "0006"
+down_revision: str | None = "0010"
 branch_labels: str | None = None
 depends_on: str | None = None
 
