@@ -39,6 +39,7 @@ MODEL_MODULES = (
     "denialops.store.submitted",
     "denialops.work.tables",
     "denialops.web.tables",
+    "denialops.plans",
 )
 """Every module that declares tables on ``schema.Base``; a new one must be listed here so
 autogenerate and the schema test see its tables."""

@@ -22,7 +22,7 @@ from denialops.web.config import WebSettings
 from denialops.web.dashboard import DashboardCache
 from denialops.web.ratelimit import LoginLimiter
 from denialops.web.render import STATIC_DIR
-from denialops.web.routes import auth, cases, documents, ingest, insight, pages
+from denialops.web.routes import admin, auth, cases, documents, ingest, insight, pages, plans
 
 log = logging.getLogger("denialops.web")
 
@@ -95,10 +95,14 @@ def create_app(settings: WebSettings | None = None, *, engine: Engine | None = N
         documents.api,
         ingest.api,
         insight.api,
+        plans.api,
+        admin.api,
         pages.router,
         documents.router,
         ingest.router,
         insight.router,
+        plans.router,
+        admin.router,
     ):
         app.include_router(router)
     return app
