@@ -16,6 +16,7 @@ HTTP error) instead of a traceback::
     ├── AccountError                a user, password, session or API token problem (web)
     ├── PlanError                   an action plan that cannot be made as asked
     ├── TemplateError               an appeal template that is broken or incomplete
+    │   └── WrongDocumentError      a document that does not fit the case
     ├── PayerProfileError           a payer profile file that cannot be used
     ├── DocumentRejected            a file that cannot be attached or enclosed
     ├── OutputError                 an output file that cannot be written where asked
@@ -117,6 +118,11 @@ class PlanError(DenialopsError):
 
 class TemplateError(DenialopsError):
     """An appeal letter template that references unknown fields or is incomplete."""
+
+
+class WrongDocumentError(TemplateError):
+    """A document that does not fit the case (an appeal letter for a claim to correct and
+    resubmit); the message names the document the case needs and the command for it."""
 
 
 class AmountError(DenialopsError):

@@ -22,7 +22,17 @@ from denialops.web.config import WebSettings
 from denialops.web.dashboard import DashboardCache
 from denialops.web.ratelimit import LoginLimiter
 from denialops.web.render import STATIC_DIR
-from denialops.web.routes import admin, auth, cases, documents, ingest, insight, pages, plans
+from denialops.web.routes import (
+    admin,
+    auth,
+    cases,
+    documents,
+    ingest,
+    insight,
+    pages,
+    plans,
+    prevention,
+)
 
 log = logging.getLogger("denialops.web")
 
@@ -103,6 +113,8 @@ def create_app(settings: WebSettings | None = None, *, engine: Engine | None = N
         insight.router,
         plans.router,
         admin.router,
+        prevention.api,
+        prevention.router,
     ):
         app.include_router(router)
     return app
