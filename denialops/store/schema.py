@@ -268,6 +268,9 @@ class Adjustment(Base):
     rule_id: Mapped[str | None] = mapped_column(String(128))
     ruleset_version: Mapped[str | None] = mapped_column(String(64))
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    liability: Mapped[str | None] = mapped_column(String(16))  # from the group code
+    checks: Mapped[list[str] | None] = mapped_column(JSON)  # to verify before next_action
+    warnings: Mapped[list[str] | None] = mapped_column(JSON)  # the classifier's warnings
 
 
 class ClassificationHistory(Base):
