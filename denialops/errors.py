@@ -14,6 +14,7 @@ HTTP error) instead of a traceback::
     │   └── ConflictError           a concurrent edit lost the race (optimistic lock)
     ├── StateTransitionError        a denial case moved along an edge that does not exist
     ├── AccountError                a user, password, session or API token problem (web)
+    ├── PlanError                   an action plan that cannot be made as asked
     ├── TemplateError               an appeal template that is broken or incomplete
     │   └── WrongDocumentError      a document that does not fit the case
     ├── PayerProfileError           a payer profile file that cannot be used
@@ -109,6 +110,10 @@ class StateTransitionError(DenialopsError):
 
 class AccountError(DenialopsError):
     """A user, role, password or API token that cannot be created or used as asked."""
+
+
+class PlanError(DenialopsError):
+    """An action plan with an unknown root cause or metric, a bad target, or no data."""
 
 
 class TemplateError(DenialopsError):
