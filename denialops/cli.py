@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "scrub",
     "serve",
     "users",
+    "plans",
 )
 
 

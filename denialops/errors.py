@@ -15,7 +15,9 @@ HTTP error) instead of a traceback::
     │   └── ConflictError           a concurrent edit lost the race (optimistic lock)
     ├── StateTransitionError        a denial case moved along an edge that does not exist
     ├── AccountError                a user, password, session or API token problem (web)
+    ├── PlanError                   an action plan that cannot be made as asked
     ├── TemplateError               an appeal template that is broken or incomplete
+    │   └── WrongDocumentError      a document that does not fit the case
     ├── PayerProfileError           a payer profile file that cannot be used
     ├── DocumentRejected            a file that cannot be attached or enclosed
     ├── OutputError                 an output file that cannot be written where asked
@@ -143,8 +145,17 @@ class AccountError(DenialopsError):
     """A user, role, password or API token that cannot be created or used as asked."""
 
 
+class PlanError(DenialopsError):
+    """An action plan with an unknown root cause or metric, a bad target, or no data."""
+
+
 class TemplateError(DenialopsError):
     """An appeal letter template that references unknown fields or is incomplete."""
+
+
+class WrongDocumentError(TemplateError):
+    """A document that does not fit the case (an appeal letter for a claim to correct and
+    resubmit); the message names the document the case needs and the command for it."""
 
 
 class AmountError(DenialopsError):

@@ -7,12 +7,15 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from denialops.errors import DenialopsError
 from denialops.store.db import ENV_VAR
+
+if TYPE_CHECKING:
+    from denialops.store.database import Database
 
 DbOption = Annotated[
     str | None,
@@ -56,3 +59,16 @@ def user_errors() -> Iterator[None]:
         yield
     except DenialopsError as exc:
         raise fail(str(exc)) from None
+
+
+@contextmanager
+def migrated_database(db: str | None) -> Iterator[Database]:
+    """The ``--db`` database, schema brought to the newest revision, closed afterwards."""
+    from denialops.store.database import Database
+
+    database = Database(db)
+    try:
+        database.migrate()
+        yield database
+    finally:
+        database.close()

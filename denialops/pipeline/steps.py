@@ -42,10 +42,9 @@ class Step:
 
 def classify_batch(conn: Connection, batch: Batch) -> None:
     """Classify every adjustment of the batch and set its claims' denial view."""
-    from denialops.classify.apply import classify_remittance
+    from denialops.classify.apply import classify_remittances
 
-    for remittance_id in batch.remittance_ids:
-        classify_remittance(conn, remittance_id)
+    classify_remittances(conn, batch.remittance_ids)  # set based: once per batch
 
 
 def work_batch(conn: Connection, batch: Batch) -> None:
@@ -63,10 +62,22 @@ def work_batch(conn: Connection, batch: Batch) -> None:
     match_outcomes(conn, batch.remittance_ids)
 
 
+def facts_batch(conn: Connection, batch: Batch) -> None:
+    """Bring the analytical facts of the batch's claims (and of the claims sharing their
+    patient control numbers, whose cases the batch may have decided) up to date."""
+    from denialops.analytics.facts import refresh_facts
+
+    refresh_facts(conn, batch.claim_ids)
+
+
 def default_steps() -> list[Step]:
     """What ``denialops ingest`` runs after storing, in order.
 
     Classification first: cases are opened from the claim-level denial status that
-    classification sets.
+    classification sets; the analytical facts last, from both.
     """
-    return [Step("classify", classify_batch), Step("cases", work_batch)]
+    return [
+        Step("classify", classify_batch),
+        Step("cases", work_batch),
+        Step("facts", facts_batch),
+    ]

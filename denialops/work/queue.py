@@ -52,7 +52,7 @@ from sqlalchemy import (
 from denialops.errors import StoreError
 from denialops.work import states
 from denialops.work.cases import OWNERS
-from denialops.work.deadlines import Deadline, Flag, flag, load_profiles
+from denialops.work.deadlines import Deadline, Flag, flag, load_profiles, profile_for
 from denialops.work.priority import Priority, PrioritySettings, load_settings
 from denialops.work.scoring import history_table, today_utc
 from denialops.work.store import Case, case_adj_t, case_t, search_t, transaction
@@ -383,7 +383,14 @@ def as_record(row: QueueRow) -> dict[str, object]:
         "age_factor": _shown(score.age_factor),
         "deadline_factor": _shown(score.deadline_factor),
         "score": score.score,
+        **_profile_fields(case),
     }
+
+
+def _profile_fields(case: Case) -> dict[str, object]:
+    """The payer profile behind the deadline, and its warning when not reviewed."""
+    profile = profile_for(case.payer_id, case.filing_indicator)
+    return {"payer_profile": profile.name, "profile_warning": profile.warning or ""}
 
 
 def _shown(value: Decimal) -> Decimal:

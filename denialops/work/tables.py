@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -240,6 +242,8 @@ class CaseDocument(Base):
     stored_path: Mapped[str] = mapped_column(Text)
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    enclose: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False for an internal document: never enclosed unless named for a packet (0007)."""
 
 
 class PaidRatio(Base):

@@ -136,7 +136,14 @@ def test_appeal_letter_and_packet(db: str, tmp_path: Path) -> None:
     assert "Q1" in text and "CO-50" in text and "chest pain" in text
 
     docx_out = tmp_path / "draft.docx"
-    assert "placeholders left" in run("appeal", "letter", "2", "--draft", "--out", str(docx_out))
+    # case 2 (CO-4, a modifier to correct) needs a corrected claim: refused with the way out
+    assert (
+        "appeal corrected-claim 2"
+        in runner.invoke(app, ["appeal", "letter", "2", "--draft", "--out", str(docx_out)]).output
+    )
+    assert "placeholders left" in run(
+        "appeal", "letter", "2", "--draft", "--appeal-anyway", "--out", str(docx_out)
+    )
     assert docx_out.stat().st_size > 0
 
     record = tmp_path / "record.txt"
