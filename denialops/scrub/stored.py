@@ -33,6 +33,7 @@ ADJUSTMENT = cast(Table, schema.Adjustment.__table__)
 SUBMITTED = cast(Table, SubmittedClaimRow.__table__)
 FINDING = cast(Table, ScrubFinding.__table__)
 LINE = cast(Table, SubmittedLine.__table__)
+REMITTED_LINE = cast(Table, schema.ServiceLine.__table__)
 DENIED = ("partially_denied", "fully_denied")
 NOT_ADJUDICATIONS = ("22", "23", "25")
 REPLACEMENTS = ("7", "8")
@@ -42,13 +43,28 @@ def _decided(payment: date | None, production: date | None) -> date | None:
     return payment or production
 
 
+def _same_payer_first(candidates: list[tuple[str, int]], payer: str) -> list[int]:
+    """Submitted claims for a remitted one: those sent to the same payer when there are
+    any (837 NM1*PR and 835 payer ids agree when the clearinghouse maps them), else all
+    with the patient control number."""
+    same = [sub_id for sub_payer, sub_id in candidates if payer and sub_payer == payer]
+    return same or [sub_id for _payer, sub_id in candidates]
+
+
 def stored_prevention_report(conn: Connection, since: date | None = None) -> PreventionReport:
-    """Denied claims in stored remittances, credited to the edits that flagged their 837."""
+    """Denied claims in stored remittances, credited to the edits that flagged their 837.
+
+    Claims are linked by patient control number and payer (falling back to the patient
+    control number alone when the payer ids differ); a finding on a line is credited
+    only when that line is among the denied ones, where both sides carry line control
+    numbers (REF*6R).
+    """
     report = PreventionReport()
     denied = conn.execute(
         select(
             CLAIM.c.id,
             CLAIM.c.patient_control_number,
+            CLAIM.c.payer_id,
             CLAIM.c.denied_amount,
             REMITTANCE.c.payment_date,
             REMITTANCE.c.production_date,
@@ -56,52 +72,74 @@ def stored_prevention_report(conn: Connection, since: date | None = None) -> Pre
         .join(REMITTANCE, REMITTANCE.c.id == CLAIM.c.remittance_id)
         .where(CLAIM.c.denial_status.in_(DENIED), CLAIM.c.status.not_in(NOT_ADJUDICATIONS))
     ).all()
-    by_pcn: dict[str, list[tuple[int, Decimal]]] = {}
-    for claim_id, pcn, amount, paid_on, produced_on in denied:
+    by_pcn: dict[str, list[tuple[int, str, Decimal]]] = {}
+    for claim_id, pcn, payer, amount, paid_on, produced_on in denied:
         decided = _decided(paid_on, produced_on)
         if since is not None and decided is not None and decided < since:
             continue
-        by_pcn.setdefault(pcn, []).append((claim_id, amount or Decimal(0)))
+        by_pcn.setdefault(pcn, []).append((claim_id, payer, amount or Decimal(0)))
         report.denials += 1
         report.dollars += amount or Decimal(0)
     if not by_pcn:
         return report
     reasons: dict[int, set[str]] = {}
     codes: dict[int, list[str]] = {}
-    for claim_id, group, reason in conn.execute(
-        select(ADJUSTMENT.c.claim_id, ADJUSTMENT.c.group_code, ADJUSTMENT.c.reason_code)
+    denied_lines: dict[int, set[str]] = {}
+    for claim_id, group, reason, control in conn.execute(
+        select(
+            ADJUSTMENT.c.claim_id,
+            ADJUSTMENT.c.group_code,
+            ADJUSTMENT.c.reason_code,
+            REMITTED_LINE.c.control_number,
+        )
         .join(CLAIM, CLAIM.c.id == ADJUSTMENT.c.claim_id)
+        .outerjoin(REMITTED_LINE, REMITTED_LINE.c.id == ADJUSTMENT.c.service_line_id)
         .where(ADJUSTMENT.c.is_denial.is_(True), CLAIM.c.denial_status.in_(DENIED))
     ):
         reasons.setdefault(claim_id, set()).add(reason)
         codes.setdefault(claim_id, []).append(f"{group}-{reason}")
-    submitted: dict[str, list[int]] = {}
-    for sub_id, pcn in conn.execute(
-        select(SUBMITTED.c.id, SUBMITTED.c.patient_control_number).where(
-            SUBMITTED.c.patient_control_number.in_(list(by_pcn))
-        )
-    ):
-        submitted.setdefault(pcn, []).append(sub_id)
-    findings: dict[int, dict[str, str]] = {}
-    sub_ids = [i for ids in submitted.values() for i in ids]
-    for start in range(0, len(sub_ids), 5000):
-        chunk = sub_ids[start : start + 5000]
-        for sub_id, edit_id, carc in conn.execute(
-            select(FINDING.c.claim_id, FINDING.c.edit_id, FINDING.c.carc).where(
-                and_(FINDING.c.claim_id.in_(chunk), FINDING.c.severity.in_(("error", "warning")))
+        if control:
+            denied_lines.setdefault(claim_id, set()).add(control)
+    submitted: dict[str, list[tuple[str, int]]] = {}
+    pcns = list(by_pcn)
+    for start in range(0, len(pcns), 5000):
+        for sub_id, pcn, payer in conn.execute(
+            select(SUBMITTED.c.id, SUBMITTED.c.patient_control_number, SUBMITTED.c.payer_id).where(
+                SUBMITTED.c.patient_control_number.in_(pcns[start : start + 5000])
             )
         ):
-            findings.setdefault(sub_id, {})[edit_id] = carc
+            submitted.setdefault(pcn, []).append((payer, sub_id))
+    # per submitted claim: edit -> (CARC, line control number or "" for claim-level)
+    findings: dict[int, list[tuple[str, str, str]]] = {}
+    sub_ids = [i for pairs in submitted.values() for _payer, i in pairs]
+    for start in range(0, len(sub_ids), 5000):
+        chunk = sub_ids[start : start + 5000]
+        for sub_id, edit_id, carc, control in conn.execute(
+            select(FINDING.c.claim_id, FINDING.c.edit_id, FINDING.c.carc, LINE.c.control_number)
+            .outerjoin(
+                LINE,
+                and_(
+                    LINE.c.claim_id == FINDING.c.claim_id,
+                    LINE.c.line_number == FINDING.c.line_number,
+                ),
+            )
+            .where(FINDING.c.claim_id.in_(chunk), FINDING.c.severity.in_(("error", "warning")))
+        ):
+            findings.setdefault(sub_id, []).append((edit_id, carc, control or ""))
     impacts: dict[str, EditImpact] = {}
     for pcn, claims in by_pcn.items():
-        sub = submitted.get(pcn)
-        if not sub:
+        candidates = submitted.get(pcn)
+        if not candidates:
             continue
-        flagged: dict[str, str] = {}
-        for sub_id in sub:
-            flagged.update(findings.get(sub_id, {}))
-        for claim_id, amount in claims:
+        for claim_id, payer, amount in claims:
             report.matched += 1
+            lines = denied_lines.get(claim_id, set())
+            flagged: dict[str, str] = {}
+            for sub_id in _same_payer_first(candidates, payer):
+                for edit_id, carc, control in findings.get(sub_id, []):
+                    if control and lines and control not in lines:
+                        continue  # a finding on a line the payer did not deny
+                    flagged[edit_id] = carc
             if not flagged:
                 continue
             report.caught += 1

@@ -173,3 +173,52 @@ def test_a_claim_already_answered_by_a_stored_remittance_is_a_duplicate(
         edit == "DUPLICATE" and f"repeats a line of claim {pcn}" in message
         for edit, message in edits
     )
+
+
+def test_a_line_finding_counts_only_for_the_line_the_payer_denied(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from decimal import Decimal
+
+    from denialops.synth.claims837 import remittance_for
+    from denialops.x12.remittance import Adjustment
+    from denialops.x12.write835 import format_835
+    from denialops.x12.write837 import format_837
+
+    monkeypatch.setenv("DENIALOPS_REFDATA_DIR", str(tmp_path / "refdata"))
+    base = next(
+        p
+        for p in generate_claims(seed=9, claims=400)
+        if p.defect == "units_over_mue" and len(p.claim.lines) >= 2
+    )
+    for line in base.claim.lines:
+        line.control_number = f"L{line.number}"
+    mue_line = next(ln for ln in base.claim.lines if ln.procedure == "J3420")
+    remit = remittance_for([base])
+    # the payer denies the visit line only (another reason) and pays the J3420 line
+    for line in remit.claims[0].lines:
+        if line.control_number == mue_line.control_number:
+            line.paid, line.adjustments = line.charge, []
+        else:
+            line.adjustments = [Adjustment("CO", "50", line.charge, level="line")]
+    claim = remit.claims[0]
+    claim.paid = sum((ln.paid for ln in claim.lines), Decimal(0))
+    remit.payment.amount = claim.paid
+    from denialops.x12.claim837 import ClaimBatch
+    from denialops.x12.remittance import Envelope
+
+    batch = ClaimBatch(
+        Envelope(),
+        "professional",
+        purpose="00",
+        reference="B1",
+        created=base.submitted,
+        claims=[base.claim],
+    )
+    (tmp_path / "c.837").write_text(format_837([batch]))
+    (tmp_path / "r.835").write_text(format_835([remit]))
+    ingest_paths(engine, [tmp_path / "c.837", tmp_path / "r.835"])
+    with engine.connect() as conn:
+        report = stored_prevention_report(conn)
+    assert report.denials == report.matched == 1
+    assert "MUE" not in {impact.edit_id for impact in report.edits}
