@@ -5,15 +5,31 @@ CLI and the web layer can turn it into one readable line (and a non-zero exit or
 HTTP error) instead of a traceback::
 
     DenialopsError
+    ├── InputError (ValueError)     a value a user typed that cannot be used
+    │   ├── AmountError             not an amount of money
+    │   ├── CodeError               not a group code + CARC such as CO-50
+    │   └── UnknownDimensionError   a --by or filter name that is not a documented cut
     ├── X12Error                    something wrong with an EDI file
     │   ├── X12SyntaxError          a segment/element that cannot be read
     │   └── EnvelopeError           ISA/GS/ST control numbers or counts do not match
     ├── CodeSetError                a code list file that cannot be loaded
-    ├── RulesError                  a classification rules file that is invalid
+    ├── SettingsError               a settings file that is invalid (names file and place)
+    │   ├── RulesError              classification rules
+    │   ├── PayerProfileError       payer profiles (deadlines, appeal levels)
+    │   └── PrioritySettingsError   work-queue priority weights
     ├── StoreError                  database problems worth telling the user about
+    │   ├── DatabaseURLError        a --db value that is not a usable URL or path
+    │   ├── DatabaseNotFoundError   reading a database that does not exist
+    │   ├── DatabaseUnavailable     cannot reach / open the database (server down, ...)
+    │   ├── ForeignDatabaseError    an existing database that is not a denialops one
+    │   ├── NotFoundError           no such record (case, quarantine item, ...)
     │   └── ConflictError           a concurrent edit lost the race (optimistic lock)
     ├── StateTransitionError        a denial case moved along an edge that does not exist
+    ├── DocumentRejected            a file that cannot be attached to a case
     └── TemplateError               an appeal template that is broken or incomplete
+
+:class:`InputError` is also a :class:`ValueError`, so code that caught the ValueError
+these used to be keeps working.
 
 Messages never carry patient data (names, member ids, dates of birth): only file
 names, positions, control numbers and our own ids.
@@ -24,6 +40,22 @@ from __future__ import annotations
 
 class DenialopsError(Exception):
     """Base class of every error denialops raises on purpose."""
+
+
+class InputError(DenialopsError, ValueError):
+    """A value given by a user (an option, an argument, a form field) that is not valid."""
+
+
+class AmountError(InputError):
+    """Text that is not an amount of money (X12 R-type: digits, one point, leading minus)."""
+
+
+class CodeError(InputError):
+    """Text that is not an adjustment code (group code and CARC, e.g. ``CO-50``)."""
+
+
+class UnknownDimensionError(InputError):
+    """A --by or filter name that is not one of the documented cuts."""
 
 
 class X12Error(DenialopsError):
@@ -85,12 +117,44 @@ class CodeSetError(DenialopsError):
     """A code list (CARC, RARC, ...) that cannot be loaded."""
 
 
-class RulesError(DenialopsError):
+class SettingsError(DenialopsError):
+    """A settings file (rules, payer profiles, priority weights) that cannot be used."""
+
+
+class RulesError(SettingsError):
     """A classification rules file that is invalid; names the file and line."""
+
+
+class PayerProfileError(SettingsError):
+    """A payer profile file that cannot be used; names the file and the problem."""
+
+
+class PrioritySettingsError(SettingsError):
+    """A priority settings file that cannot be used."""
 
 
 class StoreError(DenialopsError):
     """A database problem worth telling the user about in plain words."""
+
+
+class DatabaseURLError(StoreError):
+    """A ``--db`` value that is not a database URL or path denialops can open."""
+
+
+class DatabaseNotFoundError(StoreError):
+    """A command that only reads was pointed at a database that does not exist."""
+
+
+class DatabaseUnavailable(StoreError):
+    """The database cannot be reached or opened (server down, bad password, no access)."""
+
+
+class ForeignDatabaseError(StoreError):
+    """An existing database that is neither empty nor a denialops database; left untouched."""
+
+
+class NotFoundError(StoreError):
+    """No record with that id (a case, a quarantine item, ...)."""
 
 
 class ConflictError(StoreError):
@@ -99,6 +163,10 @@ class ConflictError(StoreError):
 
 class StateTransitionError(DenialopsError):
     """A denial case asked to move along an edge the state machine does not have."""
+
+
+class DocumentRejected(DenialopsError):
+    """A file that cannot be attached to a case; the message says why."""
 
 
 class TemplateError(DenialopsError):

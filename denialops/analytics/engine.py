@@ -35,6 +35,8 @@ from sqlalchemy import Engine, inspect
 
 from denialops.errors import StoreError
 from denialops.store.db import make_engine
+from denialops.vocabulary import CLOSED_STATES, sql_list
+from denialops.vocabulary import NOT_ADJUDICATIONS as NOT_ADJUDICATIONS
 
 MONEY = "DECIMAL(18, 2)"
 BATCH_ROWS = 200_000
@@ -272,11 +274,6 @@ def create_source_tables(con: duckdb.DuckDBPyConnection, *, with_work: bool = Fa
         con.execute(f"CREATE TABLE src_{table} ({cols})")
 
 
-# Claim statuses that are not an adjudication of our claim: 22 reversal of a previous
-# payment, 23 not our claim (forwarded), 25 predetermination pricing only.
-NOT_ADJUDICATIONS = ("22", "23", "25")
-
-
 def build_facts(con: duckdb.DuckDBPyConnection, *, has_work: bool) -> None:
     """Derive the fact tables from the ``src_*`` copies (definitions in docs/kpis.md)."""
     excluded = ", ".join(f"'{s}'" for s in NOT_ADJUDICATIONS)
@@ -389,8 +386,7 @@ def _build_work_facts(con: duckdb.DuckDBPyConnection) -> None:
                CAST(COALESCE(k.recovered, 0) AS {MONEY}) AS case_recovered,
                k.determination_date, k.next_deadline, k.closed_at,
                r.resubmitted_on, f.first_appeal_on,
-               k.state IN ('won', 'partially_won', 'lost', 'written_off', 'billed_patient',
-                           'billed_next_payer') AS closed,
+               k.state IN ({sql_list(CLOSED_STATES)}) AS closed,
                COALESCE(a.family, k.family, '(unclassified)') AS family,
                COALESCE(a.category, k.category, '(unclassified)') AS category,
                COALESCE(a.owner, k.owner, '(unassigned)') AS owner,

@@ -24,9 +24,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, MetaData
+from sqlalchemy import Connection, Engine, MetaData, func, inspect, select
 
-from denialops.errors import StoreError
+from denialops.errors import ForeignDatabaseError, StoreError
 from denialops.store.database import create_db_engine, driver_cursor, write_transaction
 
 if TYPE_CHECKING:
@@ -86,12 +86,21 @@ def upgrade(target: str | Engine | Database, revision: str = "head") -> None:
 
     The upgrade runs on a connection of its own (whatever engine is passed, only its
     URL is used) so that its transaction and pragmas are exactly as described above.
+    A database that is neither empty nor a denialops one is refused before anything is
+    written (:class:`~denialops.errors.ForeignDatabaseError`).
     """
-    engine = create_db_engine(_url_of(target))
+    read_only = bool(getattr(target, "read_only", False))
+    engine = create_db_engine(_url_of(target), read_only=read_only)
     try:
         wanted = head_revision() if revision == "head" else revision
-        if current_revision(engine) == wanted:
+        current = current_revision(engine)
+        if current == wanted:
             return
+        if read_only:
+            raise StoreError(
+                f"{_shown(engine)} is read-only and at revision {current or '(none)'}: "
+                f"it needs the upgrade to {wanted} by someone who may write it"
+            )
         with engine.connect() as conn:
             _upgrade_locked(conn, revision, wanted)
     finally:
@@ -108,6 +117,7 @@ def _upgrade_locked(conn: Connection, revision: str, wanted: str) -> None:
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK})")
             if current_revision(conn) == wanted:
                 return  # someone else upgraded while we waited for the lock
+            _refuse_foreign(conn)
             config = alembic_config()
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
@@ -121,6 +131,51 @@ def _upgrade_locked(conn: Connection, revision: str, wanted: str) -> None:
     finally:
         if sqlite:
             _pragma(conn, "foreign_keys=ON")
+
+
+def _shown(engine: Engine | Connection) -> str:
+    return engine.engine.url.render_as_string(hide_password=True)
+
+
+def _refuse_foreign(conn: Connection) -> None:
+    """Stop before writing anything to a database that is not (or not yet) ours.
+
+    Empty: fine. Ours: has ``alembic_version`` at a revision we know. Debris of a first
+    run that an older denialops left half-done (our tables, all empty, no revision) is
+    cleared so the run starts over. Anything else is refused.
+    """
+    tables = set(inspect(conn).get_table_names())
+    if not tables:
+        return
+    current = current_revision(conn) if "alembic_version" in tables else None
+    if current is not None:
+        known = {
+            rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+        }
+        if current not in known:
+            raise StoreError(
+                f"{_shown(conn)} is at revision {current}, which this denialops does not know "
+                "(made by a newer version?); nothing was changed"
+            )
+        return
+    ours = set(model_metadata().tables) | {"alembic_version"}
+    others = sorted(tables - ours)
+    if others:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        raise ForeignDatabaseError(
+            f"{_shown(conn)} is not a denialops database (it holds other tables: {shown}); "
+            "nothing was changed: point --db at a new file or an empty database"
+        )
+    metadata = model_metadata()
+    for name in sorted(tables - {"alembic_version"}):
+        if conn.execute(select(func.count()).select_from(metadata.tables[name])).scalar_one():
+            raise ForeignDatabaseError(
+                f"{_shown(conn)} has denialops tables with data but no schema revision; "
+                "nothing was changed"
+            )
+    for table in reversed(metadata.sorted_tables):
+        if table.name in tables:
+            table.drop(conn)
 
 
 def _pragma(conn: Connection, setting: str) -> None:

@@ -18,18 +18,18 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Row, Table, func, insert, select, update
 
-from denialops.errors import ConflictError, StoreError
+from denialops.errors import ConflictError, NotFoundError, StoreError
 from denialops.money import ZERO, total
 from denialops.store import schema
-from denialops.store.database import write_transaction
+from denialops.store.database import MAX_ID, write_transaction
+from denialops.vocabulary import OWNERS as OWNERS
+from denialops.vocabulary import REVERSAL_STATUS as REVERSAL_STATUS
 from denialops.work import states
 from denialops.work.deadlines import Deadline, DeadlineFacts, load_profiles, next_deadline
 from denialops.work.tables import Appeal, AppUser, CaseAdjustment, CaseEvent, CaseNote, DenialCase
 
 SYSTEM_USER = "system"
-OWNERS = ("patient_access", "ur_cdi", "coding_him", "billing", "managed_care")
 DENIED_STATUSES = ("partially_denied", "fully_denied")
-REVERSAL_STATUS = "22"
 
 case_t = cast(Table, DenialCase.__table__)
 event_t = cast(Table, CaseEvent.__table__)
@@ -163,10 +163,12 @@ def ensure_user(conn: Connection, login: str) -> None:
 
 
 def get_case(engine_or_conn: Engine | Connection, case_id: int) -> Case:
+    if not 0 < case_id <= MAX_ID:  # no such row, and the driver could not even bind it
+        raise NotFoundError(f"no case {case_id}")
     with transaction(engine_or_conn) as conn:
         row = conn.execute(select(case_t).where(case_t.c.id == case_id)).first()
     if row is None:
-        raise StoreError(f"no case {case_id}")
+        raise NotFoundError(f"no case {case_id}")
     return Case.from_row(row)
 
 
@@ -228,9 +230,11 @@ def _lock_row(conn: Connection, case_id: int, expected_version: int | None = Non
     Concurrent writers of one case therefore queue up here, before any side effect, and a
     writer whose ``expected_version`` went stale meanwhile gets ConflictError at once.
     """
+    if not 0 < case_id <= MAX_ID:
+        raise NotFoundError(f"no case {case_id}")
     row = conn.execute(select(case_t).where(case_t.c.id == case_id).with_for_update()).first()
     if row is None:
-        raise StoreError(f"no case {case_id}")
+        raise NotFoundError(f"no case {case_id}")
     case = Case.from_row(row)
     _check_version(case, expected_version)
     return case

@@ -21,7 +21,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from denialops.errors import DenialopsError
+from denialops.errors import (
+    PayerProfileError as PayerProfileError,  # re-exported: defined in the one tree
+)
 from denialops.work.states import CLOSED_STATES
 
 PROFILES_ENV = "DENIALOPS_PAYER_PROFILES"
@@ -29,10 +31,6 @@ DEFAULT_PROFILES = Path(__file__).with_name("payer_profiles.yaml")
 
 Anchor = Literal["date_of_service", "initial_determination", "previous_decision"]
 Flag = Literal["overdue", "due_soon"]
-
-
-class PayerProfileError(DenialopsError):
-    """A payer profile file that cannot be used; names the file and the problem."""
 
 
 class Window(BaseModel):

@@ -18,7 +18,9 @@ from typing import cast
 
 from sqlalchemy import Connection, Engine, Table, insert, select
 
-from denialops.errors import DenialopsError
+from denialops.errors import (
+    DocumentRejected as DocumentRejected,  # re-exported: defined in the one tree
+)
 from denialops.work.cases import _aware, _lock_row, _log, ensure_user, now, transaction
 from denialops.work.tables import CaseDocument
 
@@ -31,10 +33,6 @@ MEDIA_TYPES: dict[str, tuple[tuple[str, ...], tuple[bytes, ...]]] = {
     "text/plain": ((".txt",), ()),
 }
 doc_t = cast(Table, CaseDocument.__table__)
-
-
-class DocumentRejected(DenialopsError):
-    """A file that cannot be attached; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)

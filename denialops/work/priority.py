@@ -18,7 +18,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from denialops.errors import DenialopsError
+from denialops.errors import (
+    PrioritySettingsError as PrioritySettingsError,  # re-exported: defined in the one tree
+)
 from denialops.money import CENT, ZERO
 
 PRIORITY_ENV = "DENIALOPS_PRIORITY"
@@ -71,10 +73,6 @@ class PrioritySettings(BaseModel):
         return self.cost_by_owner.get(owner) or self.cost_by_owner.get(
             "billing", WorkCost(minutes=0, hourly_cost=ZERO)
         )
-
-
-class PrioritySettingsError(DenialopsError):
-    """A priority settings file that cannot be used."""
 
 
 def load_settings(path: Path | str | None = None) -> PrioritySettings:
