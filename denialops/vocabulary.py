@@ -9,6 +9,7 @@ from them uses :func:`sql_list`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal, get_args
 
 from denialops.x12.remittance import ClaimStatus
 
@@ -30,7 +31,8 @@ payment, 23 not our claim (forwarded), 25 predetermination pricing only."""
 
 # --------------------------------------------------------------------------- classification
 
-FAMILIES = ("clinical", "coding", "administrative", "technical")
+Family = Literal["clinical", "coding", "administrative", "technical"]
+FAMILIES: tuple[Family, ...] = get_args(Family)
 SOFT_OR_HARD = ("soft", "hard")
 PROCESS_STEPS = (
     "scheduling",

@@ -25,6 +25,7 @@ through :meth:`SQLDialect.money_sql` / :meth:`SQLDialect.money_value` (docs/arch
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -364,7 +365,10 @@ def _sqlite_on_connect(read_only: bool) -> Callable[[Any, Any], None]:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: the rest may wait
         if not read_only:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError:
+                pass  # another connection is writing in rollback mode; a later one switches
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
