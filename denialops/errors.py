@@ -25,7 +25,10 @@ HTTP error) instead of a traceback::
     │   ├── NotFoundError           no such record (case, quarantine item, ...)
     │   └── ConflictError           a concurrent edit lost the race (optimistic lock)
     ├── StateTransitionError        a denial case moved along an edge that does not exist
-    ├── DocumentRejected            a file that cannot be attached to a case
+    ├── DocumentRejected            a file that cannot be attached to a case or enclosed
+    ├── OutputError                 an output file that cannot be written where asked
+    ├── InputLimitError             input refused before it exhausts memory or time
+    ├── DateOutOfRange              date arithmetic that would leave the calendar
     └── TemplateError               an appeal template that is broken or incomplete
 
 :class:`InputError` is also a :class:`ValueError`, so code that caught the ValueError
@@ -166,8 +169,22 @@ class StateTransitionError(DenialopsError):
 
 
 class DocumentRejected(DenialopsError):
-    """A file that cannot be attached to a case; the message says why."""
+    """A file that cannot be attached to a case or enclosed; the message says why."""
 
 
 class TemplateError(DenialopsError):
     """An appeal letter template that references unknown fields or is incomplete."""
+
+
+class OutputError(DenialopsError):
+    """An output file that cannot be written where asked (a directory, a missing folder,
+    no permission, a full disk); names the path."""
+
+
+class InputLimitError(DenialopsError):
+    """User input refused before it could exhaust memory or time (a YAML alias bomb, an
+    over-long template output, a template that runs too long)."""
+
+
+class DateOutOfRange(DenialopsError):
+    """Date arithmetic that would leave the calendar (past year 9999)."""

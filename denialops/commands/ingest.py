@@ -96,6 +96,11 @@ def print_run_summary(summary: IngestSummary) -> None:
         ("unbalanced items", str(len(data["unbalanced"]))),
         ("quarantined", str(len(data["quarantined"]))),
     ]
+    if summary.claims_submitted:
+        rows[2:2] = [
+            ("claims submitted (837)", str(data["claims_submitted"])),
+            ("  clean at scrub", str(data["claims_submitted_clean"])),
+        ]
     width = max(len(label) for label, _ in rows)
     typer.echo("this run:")
     for label, value in rows:

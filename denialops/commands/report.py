@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -135,6 +134,7 @@ def register(app: typer.Typer) -> None:
             report_table,
         )
         from denialops.analytics.metrics import LaborCost, compute_kpis
+        from denialops.money import parse_option
 
         with user_errors():
             if output_format not in ("table", "csv", "json", "parquet"):
@@ -143,12 +143,7 @@ def register(app: typer.Typer) -> None:
                 )  # noqa: E501
             if output_format == "parquet" and out is None:
                 raise DenialopsError("--format parquet needs --out FILE.parquet")
-            try:
-                labor = LaborCost(hourly_rate=Decimal(hourly_rate))
-            except InvalidOperation:
-                raise DenialopsError(
-                    f"--hourly-rate must be a number, got {hourly_rate!r}"
-                ) from None
+            labor = LaborCost(hourly_rate=parse_option(hourly_rate, "--hourly-rate"))
             analytics = _open(db, from_parquet)
             try:
                 report = compute_kpis(

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from denialops.commands.common import JsonOption, fail, print_json, user_errors
+from denialops.commands.common import DbOption, JsonOption, fail, print_json, user_errors
+
+if TYPE_CHECKING:
+    from denialops.store.database import Database
 
 FAIL_ON = ("error", "warning", "never")
 
@@ -211,15 +216,20 @@ prevention_app = typer.Typer(
 @prevention_app.command("report")
 def prevention_report_command(
     claims: Annotated[
-        list[Path],
-        typer.Option("--claims", help="837 files as submitted (repeatable; folders allowed)."),
-    ],
+        list[Path] | None,
+        typer.Option(
+            "--claims",
+            help="837 files as submitted (repeatable; folders allowed). Without --claims "
+            "and --remits the report reads the database (--db).",
+        ),
+    ] = None,
     remits: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Option(
             "--remits", help="835 files that answered them (repeatable; folders allowed)."
         ),
-    ],
+    ] = None,
+    db: DbOption = None,
     since: Annotated[
         str | None, typer.Option("--since", help="Only denials decided on or after YYYY-MM-DD.")
     ] = None,
@@ -240,15 +250,23 @@ def prevention_report_command(
     from denialops.scrub.tables import EditTables
 
     first = _date_option(since, "--since")
-    claim_files = _expand(claims, (".837", ".x12", ".edi", ".txt"))
-    remit_files = _expand(remits, (".835", ".x12", ".edi", ".txt", ".era"))
-    with user_errors(), EditTables() as tables:
-        scrubber = Scrubber(tables=tables, rules=load_rules(rules))
-        report = prevention_report(
-            claims_from_files(claim_files),
-            denials_from_remittances(remit_files, since=first),
-            scrubber,
-        )
+    if not claims and not remits:
+        from denialops.scrub.stored import stored_prevention_report
+
+        with user_errors(), _database(db) as database, database.read() as conn:
+            report = stored_prevention_report(conn, since=first)
+    elif not claims or not remits:
+        raise fail("give both --claims and --remits, or neither (to read the database)")
+    else:
+        claim_files = _expand(claims, (".837", ".x12", ".edi", ".txt"))
+        remit_files = _expand(remits, (".835", ".x12", ".edi", ".txt", ".era"))
+        with user_errors(), EditTables() as tables:
+            scrubber = Scrubber(tables=tables, rules=load_rules(rules))
+            report = prevention_report(
+                claims_from_files(claim_files),
+                denials_from_remittances(remit_files, since=first),
+                scrubber,
+            )
     if json_output:
         print_json(report.as_record(top))
         return
@@ -265,6 +283,49 @@ def prevention_report_command(
             f"{impact.edit_id:<18} {impact.denials:>8} {impact.dollars:>14,.2f} "
             f"{impact.same_reason:>10}  {carcs}"
         )
+
+
+@prevention_app.command("kpis")
+def prevention_kpis_command(
+    db: DbOption = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Claims submitted on or after YYYY-MM-DD.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Claims submitted on or before YYYY-MM-DD.")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Clean-claim rate, first-pass yield and denials per 1,000 claims, over the claims
+    actually submitted (837s stored by ingest) rather than the claims remitted."""
+    from denialops.scrub.stored import submitted_measures
+
+    first = _date_option(since, "--since")
+    last = _date_option(until, "--until")
+    with user_errors(), _database(db) as database, database.read() as conn:
+        measures = submitted_measures(conn, since=first, until=last)
+    record = measures.as_record()
+    if json_output:
+        print_json(record)
+        return
+    if not measures.claims_submitted:
+        typer.echo("no claims submitted in the database: ingest 837 files first")
+        return
+    for key, value in record.items():
+        shown = "-" if value is None else value
+        typer.echo(f"  {key.replace('_', ' '):<28} {shown}")
+
+
+@contextmanager
+def _database(db: str | None) -> Iterator[Database]:
+    from denialops.store.database import Database
+
+    database = Database(db)
+    try:
+        database.migrate()
+        yield database
+    finally:
+        database.close()
 
 
 def _expand(paths: list[Path], suffixes: tuple[str, ...]) -> list[Path]:

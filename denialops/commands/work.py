@@ -12,7 +12,7 @@ import getpass
 import sys
 from contextlib import AbstractContextManager
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -84,6 +84,7 @@ TemplateOption = Annotated[
 
 case_app = typer.Typer(help="Look at and work one denial case.", no_args_is_help=True)
 appeal_app = typer.Typer(help="Appeal letters and packets.", no_args_is_help=True)
+work_app = typer.Typer(help="Upkeep of the work register.", no_args_is_help=True)
 
 
 def _engine(db: str | None) -> AbstractContextManager[Engine]:
@@ -118,37 +119,90 @@ def queue_command(
             "managed_care (a prefix such as 'coding' is enough)."
         ),
     ] = None,
+    assignee: Annotated[str | None, typer.Option(help="Only cases assigned to this login.")] = None,
+    state: Annotated[
+        list[str] | None, typer.Option("--state", help="Only cases in this state (repeatable).")
+    ] = None,
     payer: Annotated[str | None, typer.Option(help="Only this payer id.")] = None,
     family: Annotated[
         str | None,
         typer.Option(help="Only this denial family: clinical, coding, administrative, technical."),
+    ] = None,
+    category: Annotated[str | None, typer.Option(help="Only this denial category.")] = None,
+    carc: Annotated[
+        str | None, typer.Option(help="Only cases denied with this CARC ('50' or 'CO-50').")
+    ] = None,
+    min_amount: Annotated[
+        str | None, typer.Option("--min-amount", help="Only cases with at least this at risk.")
+    ] = None,
+    max_amount: Annotated[
+        str | None, typer.Option("--max-amount", help="Only cases with at most this at risk.")
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Denied on or after YYYY-MM-DD.")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Denied on or before YYYY-MM-DD.")
+    ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            help="Claim number, payer claim number, member id or patient name "
+            "(its start; any case)."
+        ),
     ] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only cases past a deadline.")] = False,
     sort: Annotated[
         str, typer.Option(help="Order: priority, deadline, amount or age.")
     ] = "priority",
     include_closed: Annotated[bool, typer.Option("--all", help="Include closed cases.")] = False,
-    limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows per page (1 to 1000).")] = 50,
+    after: Annotated[
+        str | None,
+        typer.Option("--after", help="Show the page after this cursor (printed under a page)."),
+    ] = None,
+    page: Annotated[
+        int, typer.Option("--page", help="Show page N (1 = first), following cursors.", min=1)
+    ] = 1,
     as_json: JsonOption = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
 ) -> None:
-    """The work queue: open denial cases with deadline and priority, highest first."""
-    from denialops.work.queue import SORT_KEYS, as_record, queue
+    """The work queue: open denial cases with deadline and priority, highest first, a page
+    at a time (``--after CURSOR`` or ``--page N`` for later pages)."""
+    from denialops.money import parse_option
+    from denialops.work.queue import SORT_KEYS, QueueFilters, as_record, queue_page
 
     if sort not in SORT_KEYS:
         raise fail(f"--sort must be one of {', '.join(SORT_KEYS)}")
+    if after and page != 1:
+        raise fail("give --after or --page, not both")
+    filters = QueueFilters(
+        owner=owner,
+        assignee=assignee,
+        states=tuple(state or ()),
+        payer=payer,
+        family=family,
+        category=category,
+        carc=carc,
+        min_amount=None if min_amount is None else parse_option(min_amount, "--min-amount"),
+        max_amount=None if max_amount is None else parse_option(max_amount, "--max-amount"),
+        date_from=_date_option(date_from, "--from"),
+        date_to=_date_option(date_to, "--to"),
+        overdue=overdue,
+        search=search,
+        include_closed=include_closed,
+    )
     with user_errors(), _engine(db) as engine:
-        rows = queue(
-            engine,
-            owner=owner,
-            payer=payer,
-            family=family,
-            overdue=overdue,
-            sort=sort,  # type: ignore[arg-type]
-            include_closed=include_closed,
-            limit=limit,
-        )
-    records = [_plain(as_record(r)) for r in rows]
+        cursor = after
+        for _ in range(page - 1):
+            skipped = queue_page(engine, filters, sort=sort, limit=limit, cursor=cursor)  # type: ignore[arg-type]
+            cursor = skipped.next_cursor
+            if cursor is None:
+                raise fail(f"there is no page {page}")
+        result = queue_page(engine, filters, sort=sort, limit=limit, cursor=cursor)  # type: ignore[arg-type]
+    records = [_plain(as_record(r)) for r in result.rows]
+    if result.next_cursor and (as_json or as_csv):
+        typer.echo(f"more: --after {result.next_cursor}", err=True)
     if as_json:
         print_json(records)
         return
@@ -159,6 +213,36 @@ def queue_command(
         writer.writerows(records)
         return
     _print_queue(records)
+    if result.next_cursor:
+        typer.echo(f"more: --after {result.next_cursor}")
+
+
+def _date_option(text: str | None, name: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{name} must be a date YYYY-MM-DD, got {text!r}") from None
+
+
+@work_app.command("refresh")
+def work_refresh(
+    db: DbOption = None,
+    include_closed: Annotated[
+        bool, typer.Option("--all", help="Rescore closed cases too.")
+    ] = False,
+) -> None:
+    """Recompute every open case's stored priority for today (age, deadline, history).
+
+    Run it daily (e.g. from cron): the queue sorts by the stored score.
+    """
+    from denialops.work.scoring import refresh
+
+    with user_errors(), _engine(db) as engine:
+        with engine.begin() as conn:
+            count = refresh(conn, include_closed=include_closed)
+    typer.echo(f"rescored {count} cases")
 
 
 _MONEY_KEYS = {"at_risk", "expected_recovery", "cost_to_work", "score"}
@@ -294,6 +378,22 @@ def case_move(
         str, typer.Argument(help="The new state (see `case show` for allowed moves).")
     ],
     note: Annotated[str | None, typer.Option(help="A note recorded with the move.")] = None,
+    next_level: Annotated[
+        bool,
+        typer.Option(
+            "--next-level",
+            help="appealed -> appealed: file the next appeal level (without it, moving a "
+            "case to the state it is in does nothing).",
+        ),
+    ] = False,
+    decided_on: Annotated[
+        str | None,
+        typer.Option(
+            "--decided-on",
+            help="With --next-level: the payer's decision date on the pending level "
+            "(YYYY-MM-DD); the next level's window counts from it.",
+        ),
+    ] = None,
     user: UserOption = None,
     version: VersionOption = None,
     db: DbOption = None,
@@ -301,8 +401,18 @@ def case_move(
     """Move a case to a new state along an allowed edge of the state machine."""
     from denialops.work import move
 
+    decided = _date_option(decided_on, "--decided-on")
     with user_errors(), _engine(db) as engine:
-        case = move(engine, case_id, state, user=_who(user), note=note, expected_version=version)
+        case = move(
+            engine,
+            case_id,
+            state,
+            user=_who(user),
+            note=note,
+            expected_version=version,
+            next_level=next_level,
+            decided_on=decided,
+        )
     _echo_case_line(case)
 
 
@@ -408,13 +518,11 @@ def case_outcome(
     db: DbOption = None,
 ) -> None:
     """Record an outcome by hand (a payer letter or call), with the dollars recovered."""
+    from denialops.money import parse_option
     from denialops.work import record_outcome
 
-    try:
-        amount = Decimal(recovered)
-    except InvalidOperation:
-        raise fail(f"--recovered must be an amount, got {recovered!r}") from None
     with user_errors(), _engine(db) as engine:
+        amount = parse_option(recovered, "--recovered")
         case = record_outcome(
             engine, case_id, outcome, amount, user=_who(user), note=note, expected_version=version
         )
@@ -427,9 +535,17 @@ def case_outcome(
 def _fills(pairs: list[str] | None, path: Path | None) -> dict[str, str]:
     import yaml
 
+    from denialops.errors import InputLimitError
+    from denialops.files import load_yaml
+
     fills: dict[str, str] = {}
     if path is not None:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        try:
+            data = load_yaml(path.read_bytes(), name=path.name) or {}
+        except InputLimitError as exc:
+            raise fail(str(exc)) from None
+        except yaml.YAMLError as exc:
+            raise fail(f"{path.name}: not valid YAML ({exc})".replace("\n", " ")) from None
         if not isinstance(data, dict):
             raise fail(f"{path.name}: expected NAME: TEXT pairs")
         fills.update({str(k): str(v) for k, v in data.items()})
@@ -544,4 +660,5 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to the application."""
     app.command("queue")(queue_command)
     app.add_typer(case_app, name="case")
+    app.add_typer(work_app, name="work")
     app.add_typer(appeal_app, name="appeal")

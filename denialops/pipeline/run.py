@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine, Table, func, select
 from sqlalchemy.exc import IntegrityError
 
 from denialops.errors import X12Error
+from denialops.pipeline import claims837
 from denialops.pipeline.steps import Batch, Step, default_steps
 from denialops.pipeline.summary import IngestSummary, RunTally, quarantine_entry
 from denialops.store import schema
@@ -368,6 +369,9 @@ def _ingest_source(
         return
     run = _FileRun(source=source, file_id=opened[0])
     summary.files += 1
+    if claims837.sniff(source):
+        _ingest_claims(conn, run, summary, progress)
+        return
     pending: list[_Pending] = []
     pending_claims = 0
     committed_at = 0
@@ -403,6 +407,30 @@ def _ingest_source(
             conn.rollback()
         raise
     summary.bytes_read += run.position
+
+
+def _ingest_claims(
+    conn: Connection, run: _FileRun, summary: IngestSummary, progress: ProgressCallback | None
+) -> None:
+    """An 837 file: claims as submitted, scrubbed (denialops.pipeline.claims837)."""
+    try:
+        tally = claims837.ingest_claim_file(conn, run.source, run.file_id)
+        close_source_file(conn, run.file_id)
+        conn.commit()
+    except BaseException:
+        if conn.in_transaction():
+            conn.rollback()
+        raise
+    summary.claim_batches += tally.batches
+    summary.claims_submitted += tally.claims
+    summary.claims_submitted_clean += tally.clean
+    summary.duplicates_skipped += tally.duplicates_skipped
+    for item in tally.quarantined:
+        summary.quarantined.append(
+            quarantine_entry(run.source.name, item["segment"], None, "", item["error"])
+        )
+    _advance(run, run.source.size, progress)
+    summary.bytes_read += run.source.size
 
 
 # --------------------------------------------------------------------------- entry points

@@ -49,17 +49,18 @@ def classify_batch(conn: Connection, batch: Batch) -> None:
 
 
 def work_batch(conn: Connection, batch: Batch) -> None:
-    """Apply the batch's claims to earlier cases (outcomes), then open cases for denials.
+    """Open cases for the batch's denials, then apply its claims to cases (outcomes).
 
-    In file order, remittance by remittance: a later remittance in the same batch can
-    decide a case an earlier one opened.
+    Both run once over the whole batch: claims are taken in the payer's dates (claim
+    chains, see :mod:`denialops.work.chain`), not in file order, so a later remittance in
+    the same batch decides a case an earlier one opened, and an earlier-dated one that
+    arrives later re-judges it.
     """
     from denialops.work.cases import open_cases
     from denialops.work.outcomes import match_outcomes
 
-    for remittance_id in batch.remittance_ids:
-        match_outcomes(conn, remittance_id)
-        open_cases(conn, remittance_id)
+    open_cases(conn, batch.remittance_ids)
+    match_outcomes(conn, batch.remittance_ids)
 
 
 def default_steps() -> list[Step]:

@@ -58,6 +58,11 @@ class IngestSummary:
     """Cases opened for the claims of this run."""
     reasons: Counter[str] = field(default_factory=Counter)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    claims_submitted: int = 0
+    """Claims read from 837 files in this run (claims as submitted, scrubbed at ingest)."""
+    claims_submitted_clean: int = 0
+    """Of those, the ones the scrubber found nothing at warning or above on."""
+    claim_batches: int = 0
 
     @property
     def reversals_unmatched(self) -> int:
@@ -67,7 +72,7 @@ class IngestSummary:
     @property
     def nothing_new(self) -> bool:
         """True when the run stored no transaction set and quarantined nothing."""
-        return self.transactions == 0 and not self.quarantined
+        return self.transactions == 0 and self.claim_batches == 0 and not self.quarantined
 
     @property
     def denial_rate(self) -> Decimal | None:
@@ -128,6 +133,8 @@ class IngestSummary:
             "skipped_files": self.skipped_files,
             "resumed_transactions": self.resumed_transactions,
             "bytes_read": self.bytes_read,
+            "claims_submitted": self.claims_submitted,
+            "claims_submitted_clean": self.claims_submitted_clean,
         }
 
 

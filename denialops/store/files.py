@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-X12_SUFFIXES = frozenset({".835", ".edi", ".txt", ".x12"})
+X12_SUFFIXES = frozenset({".835", ".837", ".edi", ".txt", ".x12"})
 _HASH_CHUNK = 1 << 20
 
 

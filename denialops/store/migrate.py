@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
-MODEL_MODULES = ("denialops.store.schema", "denialops.work.tables")
+MODEL_MODULES = ("denialops.store.schema", "denialops.store.submitted", "denialops.work.tables")
 """Every module that declares tables on ``schema.Base``; a new one must be listed here so
 autogenerate and the schema test see its tables."""
 

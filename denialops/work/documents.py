@@ -18,9 +18,7 @@ from typing import cast
 
 from sqlalchemy import Connection, Engine, Table, insert, select
 
-from denialops.errors import (
-    DocumentRejected as DocumentRejected,  # re-exported: defined in the one tree
-)
+from denialops.errors import DocumentRejected as DocumentRejected  # re-exported
 from denialops.work.cases import _aware, _lock_row, _log, ensure_user, now, transaction
 from denialops.work.tables import CaseDocument
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, cast
+from typing import IO, Any, Literal, cast
 
 import jinja2
 from jinja2 import meta, nodes
@@ -31,6 +32,7 @@ from sqlalchemy import Connection, Engine, Table, select
 
 from denialops.codes import carc, rarc
 from denialops.errors import TemplateError
+from denialops.files import atomic_output, atomic_path, check_output_path
 from denialops.money import fmt
 from denialops.store import schema
 from denialops.work.cases import (
@@ -48,6 +50,53 @@ from denialops.work.deadlines import load_profiles
 TEMPLATES_ENV = "DENIALOPS_TEMPLATES_DIR"
 BUILTIN_DIR = Path(__file__).with_name("templates")
 FILL_MARK = re.compile(r"\[\[FILL ([a-z0-9_]+): [^\]]*\]\]")
+LITERAL = "\ue000"
+"""Put before every value a template prints: a line starting with it is never markup
+(a payer name ``## Request`` stays text). Values cannot contain it (private use)."""
+_USAGE = re.compile(r"\s*\b(Usage|Note):.*\Z", re.DOTALL)
+_REMARK_REQUIRED = re.compile(
+    r"\s*At least one Remark Code must be provided[^)]*\)\.?", re.IGNORECASE
+)
+
+
+def one_line(value: object, *, strip: bool = True) -> str:
+    """A data value as one line of plain text: line breaks, tabs and other control or
+    format characters (including bidirectional overrides) become single spaces."""
+    text = value if isinstance(value, str) else str(value)
+    cleaned = "".join(
+        " " if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch for ch in text
+    )
+    flat = _SPACES.sub(" ", cleaned)
+    return flat.strip() if strip else flat
+
+
+_SPACES = re.compile(" {2,}")
+
+
+def plain_paragraphs(text: str) -> str:
+    """User text (a placeholder fill): line breaks kept, other control characters dropped."""
+    lines = [one_line(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "\n".join(lines).strip()
+
+
+def payer_facing(text: str) -> str:
+    """A CARC/RARC text without the notes addressed to payers: the ``Usage:`` and
+    ``Note:`` parts and "At least one Remark Code must be provided (...)"."""
+    return one_line(_REMARK_REQUIRED.sub("", _USAGE.sub("", text)))
+
+
+class _UserText(str):
+    """A placeholder's fill: the user's own words, so paragraphs are kept."""
+
+    __slots__ = ()
+
+
+def _finalize(value: object) -> object:
+    """Every ``{{ ... }}`` output: data becomes one literal line, fills keep paragraphs."""
+    if isinstance(value, _UserText):
+        return value
+    return LITERAL + one_line(value, strip=False)
+
 
 FIELD_SCHEMA: dict[str, tuple[Literal["object", "list", "value"], frozenset[str]]] = {
     "case": (
@@ -143,6 +192,7 @@ def _environment(user_dir: Path | None) -> SandboxedEnvironment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
     env.globals["money"] = _money
     return env
@@ -280,13 +330,17 @@ class Block:
 
 @dataclass(slots=True)
 class Letter:
+    """A rendered letter: ``text`` is what a person reads, ``markup`` what the renderers
+    parse (the same text with every data value marked literal)."""
+
     template: str
     text: str
     missing: list[str] = field(default_factory=list)
+    markup: str | None = None
 
     @property
     def blocks(self) -> list[Block]:
-        return parse_blocks(self.text)
+        return parse_blocks(self.text if self.markup is None else self.markup)
 
 
 def render_letter(
@@ -302,7 +356,7 @@ def render_letter(
 
     def fill(name: str, hint: str = "") -> str:
         if name in provided:
-            return provided[name].strip()
+            return _UserText(plain_paragraphs(provided[name]))
         if name not in missing:
             missing.append(name)
         return f"[[FILL {name}: {hint}]]"
@@ -312,15 +366,16 @@ def render_letter(
     if absent:
         raise TemplateError(f"letter facts lack {', '.join(absent)}")
     try:
-        text = template.template.render(**context, fill=fill)
+        markup = template.template.render(**context, fill=fill)
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"template {template.name}: {exc.message}") from None
+    text = markup.replace(LITERAL, "")
     if final and missing:
         raise TemplateError(
             f"template {template.name}: placeholders still empty: {', '.join(missing)} "
             "(fill them with --fill NAME=TEXT, or render a --draft)"
         )
-    return Letter(template.name, text, missing)
+    return Letter(template.name, text, missing, markup)
 
 
 def parse_blocks(text: str) -> list[Block]:
@@ -335,8 +390,10 @@ def parse_blocks(text: str) -> list[Block]:
 
     for raw in text.splitlines():
         line = raw.rstrip()
-        if not line.strip():
+        if not line.replace(LITERAL, "").strip():
             flush()
+        elif line.startswith(LITERAL):
+            paragraph.append(line.replace(LITERAL, "").strip())
         elif line.startswith("# "):
             flush()
             blocks.append(Block("title", line[2:].strip()))
@@ -349,10 +406,10 @@ def parse_blocks(text: str) -> list[Block]:
         else:
             paragraph.append(line.strip())
     flush()
-    return blocks
+    return [Block(b.kind, b.text.replace(LITERAL, "")) for b in blocks]
 
 
-def write_pdf(letter: Letter, path: Path | BinaryIO, *, page_numbers: bool = True) -> int:
+def write_pdf(letter: Letter, path: Path | IO[bytes], *, page_numbers: bool = True) -> int:
     """Write the letter as PDF (numbered pages unless a packet numbers them); returns pages."""
     from reportlab.lib.pagesizes import LETTER
     from reportlab.lib.styles import getSampleStyleSheet
@@ -389,8 +446,11 @@ def write_pdf(letter: Letter, path: Path | BinaryIO, *, page_numbers: bool = Tru
         canvas.drawRightString(LETTER[0] - inch * 0.75, inch * 0.5, f"Page {doc.page}")
         canvas.restoreState()
 
+    if isinstance(path, Path):
+        with atomic_output(path) as handle:
+            return write_pdf(letter, handle, page_numbers=page_numbers)
     doc = SimpleDocTemplate(
-        str(path) if isinstance(path, Path) else path,
+        path,
         pagesize=LETTER,
         leftMargin=inch,
         rightMargin=inch,
@@ -405,7 +465,17 @@ def write_pdf(letter: Letter, path: Path | BinaryIO, *, page_numbers: bool = Tru
 
 
 def _pdf_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Block text as reportlab paragraph markup: XML-escaped, control characters gone."""
+    safe = xml_safe(text)
+    return safe.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Text with the characters XML 1.0 cannot hold (python-docx refuses them) removed."""
+    return _XML_INVALID.sub("", text)
 
 
 def write_docx(letter: Letter, path: Path) -> None:
@@ -414,21 +484,24 @@ def write_docx(letter: Letter, path: Path) -> None:
 
     document = docx.Document()
     for block in letter.blocks:
+        text = xml_safe(block.text)
         if block.kind == "title":
-            document.add_heading(block.text, level=1)
+            document.add_heading(text, level=1)
         elif block.kind == "heading":
-            document.add_heading(block.text, level=2)
+            document.add_heading(text, level=2)
         elif block.kind == "bullet":
-            document.add_paragraph(block.text, style="List Bullet")
+            document.add_paragraph(text, style="List Bullet")
         else:
-            document.add_paragraph(block.text)
+            document.add_paragraph(text)
     document.core_properties.author = "denialops"
     document.core_properties.created = datetime(2000, 1, 1, tzinfo=UTC)
-    document.save(str(path))
+    with atomic_path(path) as temporary:
+        document.save(str(temporary))
 
 
 def write_letter(letter: Letter, path: Path) -> None:
     """PDF or DOCX by the file's extension."""
+    check_output_path(path)
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         write_pdf(letter, path)
@@ -468,7 +541,9 @@ def case_facts(engine_or_conn: Engine | Connection, case_id: int) -> dict[str, A
                 "group": adj.group_code,
                 "reason": adj.reason_code,
                 "amount": adj.amount,
-                "text": info.text if info else "(code text not in the installed CARC list)",
+                "text": payer_facing(info.text)
+                if info
+                else "(code text not in the installed CARC list)",
                 "line": line.seq if line is not None else None,
                 "procedure": line.code if line is not None else "",
             }
@@ -486,7 +561,9 @@ def case_facts(engine_or_conn: Engine | Connection, case_id: int) -> dict[str, A
         remarks.append(
             {
                 "code": code,
-                "text": info.text if info else "(code text not in the installed RARC list)",
+                "text": payer_facing(info.text)
+                if info
+                else "(code text not in the installed RARC list)",
             }
         )
     profile = load_profiles().for_payer(case.payer_id, case.filing_indicator)

@@ -17,7 +17,9 @@ from typing import Any
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 
-from denialops.work.documents import MAX_BYTES, DocumentRejected, check_file
+from denialops.errors import DocumentRejected
+from denialops.files import atomic_output, check_output_path
+from denialops.work.documents import MAX_BYTES, check_file
 from denialops.work.letters import Letter, write_pdf
 
 
@@ -46,6 +48,7 @@ def build_packet(
     names: Sequence[str] | None = None,
 ) -> Packet:
     """Write the packet to ``out``; every attachment is checked before anything is written."""
+    check_output_path(out)
     labels = list(names) if names is not None else [p.name for p in attachments]
     readers = [
         _as_pdf(path, label, max_bytes) for path, label in zip(attachments, labels, strict=True)
@@ -73,8 +76,7 @@ def build_packet(
     total = len(writer.pages)
     _stamp_page_numbers(writer, total)
     writer.add_metadata({"/Title": f"Appeal packet ({letter.template})", "/Producer": "denialops"})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("wb") as handle:
+    with atomic_output(out) as handle:
         writer.write(handle)
     return Packet(total, letter_pages, index_pages, enclosures)
 

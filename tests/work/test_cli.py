@@ -75,9 +75,10 @@ def test_queue_filters_sorts_and_exports(db: str) -> None:
     clinical = json.loads(run("queue", "--family", "clinical", "--sort", "amount", "--json"))
     assert [r["claim"] for r in clinical] == ["Q4", "Q1"]
     overdue = json.loads(run("queue", "--overdue", "--json"))
-    # Q1 and Q3 missed their appeal window; Q2 is correctable (a soft modifier denial)
-    # and its corrected-claim window runs 12 months from its 2026-01-05 date of service
-    assert {r["claim"] for r in overdue} == {"Q1", "Q3"}
+    # All missed their appeal window; Q2 is correctable (a soft modifier denial) but the
+    # payer left it appeal rights, so its appeal window binds as well as the corrected-claim
+    # one (and its 2026 date of service, years after the 2020 notice, is not counted from)
+    assert {r["claim"] for r in overdue} == {"Q1", "Q2", "Q3"}
     assert all(r["flag"] == "overdue" and r["days_left"] < 0 for r in overdue)
     by_deadline = json.loads(run("queue", "--sort", "deadline", "--json"))
     days = [r["days_left"] for r in by_deadline]

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from denialops.work import move, record_outcome
 from denialops.work.priority import load_settings
 from denialops.work.queue import history_table, queue, resolve_owner
+from denialops.work.scoring import refresh
 from tests.work.builders import claim, ingest, remittance
 
 ENOUGH = load_settings().min_history  # 20
@@ -35,6 +36,9 @@ def test_history_replaces_the_prior_after_enough_closed_cases(engine: Engine) ->
         history = history_table(conn)[("HISTPAY", "medical_necessity")]
     assert (history.cases, history.won, history.partially_won) == (20, 10, 4)
 
+    # the other cases' history reaches this one's stored score at the daily refresh
+    with engine.begin() as conn:
+        refresh(conn, today=date(2026, 3, 4))
     [row] = queue(engine, payer="HISTPAY", today=date(2026, 3, 4))
     assert row.case.id == ENOUGH + 1
     assert (row.priority.p_overturn, row.priority.p_source) == (

@@ -1,0 +1,204 @@
+"""Prevention measured on the database: stored denials against stored, scrubbed claims.
+
+``denialops ingest`` stores 837 claims with the scrubber's findings as of the day each
+was submitted (:mod:`denialops.pipeline.claims837`) and 835 remittances with their
+classified denials; this module joins the two by patient control number:
+
+- :func:`stored_prevention_report`: which edits flagged the claims that were later
+  denied (the same :class:`~denialops.scrub.prevention.PreventionReport` as the file
+  based report),
+- :func:`submitted_measures`: rates whose denominator is the claims actually submitted:
+  clean-claim rate (HFMA MAP CL-1: claims that pass the edits with no error), first-pass
+  yield (submitted claims whose first adjudication denied nothing) and denials per 1,000
+  claims submitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import cast
+
+from sqlalchemy import Connection, Table, and_, select
+
+from denialops.scrub.prevention import EditImpact, PreventionReport
+from denialops.store import schema
+from denialops.store.submitted import ScrubFinding, SubmittedClaimRow
+
+CLAIM = cast(Table, schema.Claim.__table__)
+REMITTANCE = cast(Table, schema.Remittance.__table__)
+ADJUSTMENT = cast(Table, schema.Adjustment.__table__)
+SUBMITTED = cast(Table, SubmittedClaimRow.__table__)
+FINDING = cast(Table, ScrubFinding.__table__)
+DENIED = ("partially_denied", "fully_denied")
+NOT_ADJUDICATIONS = ("22", "23", "25")
+REPLACEMENTS = ("7", "8")
+
+
+def _decided(payment: date | None, production: date | None) -> date | None:
+    return payment or production
+
+
+def stored_prevention_report(conn: Connection, since: date | None = None) -> PreventionReport:
+    """Denied claims in stored remittances, credited to the edits that flagged their 837."""
+    report = PreventionReport()
+    denied = conn.execute(
+        select(
+            CLAIM.c.id,
+            CLAIM.c.patient_control_number,
+            CLAIM.c.denied_amount,
+            REMITTANCE.c.payment_date,
+            REMITTANCE.c.production_date,
+        )
+        .join(REMITTANCE, REMITTANCE.c.id == CLAIM.c.remittance_id)
+        .where(CLAIM.c.denial_status.in_(DENIED), CLAIM.c.status.not_in(NOT_ADJUDICATIONS))
+    ).all()
+    by_pcn: dict[str, list[tuple[int, Decimal]]] = {}
+    for claim_id, pcn, amount, paid_on, produced_on in denied:
+        decided = _decided(paid_on, produced_on)
+        if since is not None and decided is not None and decided < since:
+            continue
+        by_pcn.setdefault(pcn, []).append((claim_id, amount or Decimal(0)))
+        report.denials += 1
+        report.dollars += amount or Decimal(0)
+    if not by_pcn:
+        return report
+    reasons: dict[int, set[str]] = {}
+    codes: dict[int, list[str]] = {}
+    for claim_id, group, reason in conn.execute(
+        select(ADJUSTMENT.c.claim_id, ADJUSTMENT.c.group_code, ADJUSTMENT.c.reason_code)
+        .join(CLAIM, CLAIM.c.id == ADJUSTMENT.c.claim_id)
+        .where(ADJUSTMENT.c.is_denial.is_(True), CLAIM.c.denial_status.in_(DENIED))
+    ):
+        reasons.setdefault(claim_id, set()).add(reason)
+        codes.setdefault(claim_id, []).append(f"{group}-{reason}")
+    submitted: dict[str, list[int]] = {}
+    for sub_id, pcn in conn.execute(
+        select(SUBMITTED.c.id, SUBMITTED.c.patient_control_number).where(
+            SUBMITTED.c.patient_control_number.in_(list(by_pcn))
+        )
+    ):
+        submitted.setdefault(pcn, []).append(sub_id)
+    findings: dict[int, dict[str, str]] = {}
+    sub_ids = [i for ids in submitted.values() for i in ids]
+    for start in range(0, len(sub_ids), 5000):
+        chunk = sub_ids[start : start + 5000]
+        for sub_id, edit_id, carc in conn.execute(
+            select(FINDING.c.claim_id, FINDING.c.edit_id, FINDING.c.carc).where(
+                and_(FINDING.c.claim_id.in_(chunk), FINDING.c.severity.in_(("error", "warning")))
+            )
+        ):
+            findings.setdefault(sub_id, {})[edit_id] = carc
+    impacts: dict[str, EditImpact] = {}
+    for pcn, claims in by_pcn.items():
+        sub = submitted.get(pcn)
+        if not sub:
+            continue
+        flagged: dict[str, str] = {}
+        for sub_id in sub:
+            flagged.update(findings.get(sub_id, {}))
+        for claim_id, amount in claims:
+            report.matched += 1
+            if not flagged:
+                continue
+            report.caught += 1
+            report.caught_dollars += amount
+            for edit_id, carc in flagged.items():
+                impact = impacts.setdefault(edit_id, EditImpact(edit_id))
+                impact.denials += 1
+                impact.dollars += amount
+                impact.same_reason += carc in reasons.get(claim_id, set())
+                for code in codes.get(claim_id, []):
+                    impact.carcs[code] = impact.carcs.get(code, 0) + 1
+    report.edits = sorted(impacts.values(), key=lambda e: (-e.denials, -e.dollars, e.edit_id))
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedMeasures:
+    """Rates over claims as submitted (original claims: frequency not 7 or 8)."""
+
+    claims_submitted: int
+    clean_at_scrub: int
+    adjudicated: int  # submitted claims with at least one 835 adjudication
+    first_pass_paid: int  # ... whose first adjudication denied nothing
+    first_pass_denied: int
+
+    @property
+    def clean_claim_rate(self) -> float | None:
+        return self.clean_at_scrub / self.claims_submitted if self.claims_submitted else None
+
+    @property
+    def first_pass_yield(self) -> float | None:
+        return self.first_pass_paid / self.adjudicated if self.adjudicated else None
+
+    @property
+    def denials_per_1000_submitted(self) -> float | None:
+        if not self.claims_submitted:
+            return None
+        return 1000 * self.first_pass_denied / self.claims_submitted
+
+    def as_record(self) -> dict[str, object]:
+        def rate(value: float | None) -> float | None:
+            return None if value is None else round(value, 4)
+
+        return {
+            "denominator": "claims submitted (837, originals only)",
+            "claims_submitted": self.claims_submitted,
+            "clean_at_scrub": self.clean_at_scrub,
+            "clean_claim_rate": rate(self.clean_claim_rate),
+            "adjudicated": self.adjudicated,
+            "awaiting_remittance": self.claims_submitted - self.adjudicated,
+            "first_pass_paid": self.first_pass_paid,
+            "first_pass_yield": rate(self.first_pass_yield),
+            "denials_per_1000_submitted": rate(self.denials_per_1000_submitted),
+        }
+
+
+def submitted_measures(
+    conn: Connection, since: date | None = None, until: date | None = None
+) -> SubmittedMeasures:
+    """Clean-claim rate, first-pass yield and denials per 1,000 over submitted claims."""
+    query = select(SUBMITTED.c.patient_control_number, SUBMITTED.c.scrub_errors).where(
+        SUBMITTED.c.frequency.not_in(REPLACEMENTS)
+    )
+    if since is not None:
+        query = query.where(SUBMITTED.c.submitted >= since)
+    if until is not None:
+        query = query.where(SUBMITTED.c.submitted <= until)
+    submitted = conn.execute(query).all()
+    first: dict[str, tuple[date | None, int, str]] = {}
+    for pcn, status, claim_id, paid_on, produced_on in conn.execute(
+        select(
+            CLAIM.c.patient_control_number,
+            CLAIM.c.denial_status,
+            CLAIM.c.id,
+            REMITTANCE.c.payment_date,
+            REMITTANCE.c.production_date,
+        )
+        .join(REMITTANCE, REMITTANCE.c.id == CLAIM.c.remittance_id)
+        .where(CLAIM.c.status.not_in(NOT_ADJUDICATIONS))
+    ):
+        decided = _decided(paid_on, produced_on)
+        known = first.get(pcn)
+        key = (decided or date.max, claim_id)
+        if known is None or key < ((known[0] or date.max), known[1]):
+            first[pcn] = (decided, claim_id, status)
+    adjudicated = paid = denied = 0
+    for pcn, _errors in submitted:
+        found = first.get(pcn)
+        if found is None:
+            continue
+        adjudicated += 1
+        if found[2] in DENIED:
+            denied += 1
+        else:
+            paid += 1
+    return SubmittedMeasures(
+        claims_submitted=len(submitted),
+        clean_at_scrub=sum(1 for _pcn, errors in submitted if not errors),
+        adjudicated=adjudicated,
+        first_pass_paid=paid,
+        first_pass_denied=denied,
+    )
