@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Table, and_, select
 from denialops.scrub.prevention import EditImpact, PreventionReport
 from denialops.store import schema
 from denialops.store.submitted import ScrubFinding, SubmittedClaimRow
+from denialops.vocabulary import NOT_ADJUDICATIONS
 
 CLAIM = cast(Table, schema.Claim.__table__)
 REMITTANCE = cast(Table, schema.Remittance.__table__)
@@ -32,7 +33,6 @@ ADJUSTMENT = cast(Table, schema.Adjustment.__table__)
 SUBMITTED = cast(Table, SubmittedClaimRow.__table__)
 FINDING = cast(Table, ScrubFinding.__table__)
 DENIED = ("partially_denied", "fully_denied")
-NOT_ADJUDICATIONS = ("22", "23", "25")
 REPLACEMENTS = ("7", "8")
 
 
