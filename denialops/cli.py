@@ -45,7 +45,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-COMMAND_MODULES = ("demo", "synth", "ingest", "classify", "work", "report", "scrub")
+COMMAND_MODULES = (
+    "demo",
+    "synth",
+    "ingest",
+    "classify",
+    "work",
+    "report",
+    "scrub",
+    "serve",
+    "users",
+)
 
 
 def _version(value: bool) -> None:

@@ -25,7 +25,9 @@ HTTP error) instead of a traceback::
     │   ├── NotFoundError           no such record (case, quarantine item, ...)
     │   └── ConflictError           a concurrent edit lost the race (optimistic lock)
     ├── StateTransitionError        a denial case moved along an edge that does not exist
+    ├── AccountError                a user, password, session or API token problem (web)
     ├── DocumentRejected            a file that cannot be attached to a case or enclosed
+    ├── UploadRejected              an upload refused before anything was stored (web)
     ├── OutputError                 an output file that cannot be written where asked
     ├── InputLimitError             input refused before it exhausts memory or time
     ├── DateOutOfRange              date arithmetic that would leave the calendar
@@ -170,6 +172,14 @@ class StateTransitionError(DenialopsError):
 
 class DocumentRejected(DenialopsError):
     """A file that cannot be attached to a case or enclosed; the message says why."""
+
+
+class UploadRejected(DenialopsError):
+    """An upload refused before anything was stored; the message says why."""
+
+
+class AccountError(DenialopsError):
+    """A user, role, password or API token that cannot be created or used as asked."""
 
 
 class TemplateError(DenialopsError):

@@ -22,7 +22,8 @@ def _modules() -> list[str]:
         info.name
         for info in pkgutil.walk_packages([str(PACKAGE)], prefix="denialops.")
         if ".migrations" not in info.name
-        and info.name not in ("denialops.__main__", "denialops.errors")
+        # web.errors holds HTTP control flow (WebError, LoginRequired), not domain errors
+        and info.name not in ("denialops.__main__", "denialops.errors", "denialops.web.errors")
     ]
     return sorted(names)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -66,6 +66,14 @@ def scrub_command(
     only: Annotated[
         list[str] | None, typer.Option("--only", help="Run only these edit ids (repeatable).")
     ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Also check against a denialops database: duplicates of stored claims and "
+            "the payer patterns learned from its denials (HISTORY edit).",
+        ),
+    ] = None,
     list_edits: Annotated[
         bool, typer.Option("--list-edits", help="List the edits with their ids and exit.")
     ] = False,
@@ -77,7 +85,9 @@ def scrub_command(
     from denialops.scrub.engine import load_authorizations, load_coverage
     from denialops.scrub.findings import ClaimResult
     from denialops.scrub.tables import EditTables
+    from denialops.x12.claim837 import SubmittedClaim
     from denialops.x12.envelope import RejectedTransaction
+    from denialops.x12.parse837 import iter_claims
 
     if list_edits:
         for edit in EDITS:
@@ -96,12 +106,22 @@ def scrub_command(
     today = _date_option(as_of, "--as-of")
     results: list[ClaimResult] = []
     rejected: list[RejectedTransaction] = []
-    with user_errors(), EditTables() as tables:
+    with user_errors(), EditTables() as tables, ExitStack() as stack:
+        conn = None
+        if db is not None:
+            database = stack.enter_context(_database(db))
+            conn = stack.enter_context(database.read())
+        history = None
+        if conn is not None:
+            from denialops.scrub.stored import learned_history
+
+            history = learned_history(conn)
         scrubber = Scrubber(
             tables=tables,
             rules=load_rules(rules),
             authorizations=load_authorizations(authorizations) if authorizations else None,
             coverage=load_coverage(coverage) if coverage else None,
+            history=history,
             today=today,
             only=only,
         )
@@ -112,11 +132,14 @@ def scrub_command(
                 err=True,
             )
         for path in files:
-            for item in scrubber.scrub_file(path):
-                if isinstance(item, RejectedTransaction):
-                    rejected.append(item)
-                else:
-                    results.append(item)
+            items = list(iter_claims(path))
+            claims = [c for c in items if isinstance(c, SubmittedClaim)]
+            rejected.extend(c for c in items if isinstance(c, RejectedTransaction))
+            if conn is not None:
+                from denialops.pipeline.claims837 import remember_stored_lines
+
+                remember_stored_lines(conn, claims, scrubber)
+            results.extend(scrubber.scrub(c, source_file=str(path)) for c in claims)
     if json_output:
         print_json(
             {

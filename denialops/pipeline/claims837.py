@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -77,7 +77,11 @@ def ingest_claim_file(
     conn: Connection, source: Source, file_id: int, scrubber: Scrubber | None = None
 ) -> ClaimsTally:
     """Store every batch of an 837 file in the open transaction, one savepoint each."""
-    chosen = scrubber or Scrubber()
+    if scrubber is None:
+        from denialops.scrub.stored import learned_history
+
+        scrubber = Scrubber(history=learned_history(conn))
+    chosen = scrubber
     tally = ClaimsTally()
     with source.open() as stream:
         for item in _batches(source, stream):
@@ -130,7 +134,7 @@ def _store_batch(
         },
     ).scalar_one()
     tally.batches += 1
-    _remember_stored_lines(conn, batch, scrubber)
+    remember_stored_lines(conn, batch.claims, scrubber)
     for claim in batch.claims:
         result = scrubber.scrub(claim, as_of=claim.submitted)
         claim_id = conn.execute(
@@ -159,9 +163,11 @@ def _store_batch(
         tally.with_errors += any(f.severity == Severity.ERROR for f in result.findings)
 
 
-def _remember_stored_lines(conn: Connection, batch: ClaimBatch, scrubber: Scrubber) -> None:
-    """Let the duplicate edit see the lines already stored for this batch's members."""
-    members = sorted({member_id(c) for c in batch.claims if member_id(c)})
+def remember_stored_lines(
+    conn: Connection, claims: Sequence[SubmittedClaim], scrubber: Scrubber
+) -> None:
+    """Let the duplicate edit see the lines already stored for these claims' members."""
+    members = sorted({member_id(c) for c in claims if member_id(c)})
     seen = scrubber.context.seen
     for start in range(0, len(members), 500):
         rows = conn.execute(

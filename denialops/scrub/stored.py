@@ -22,9 +22,10 @@ from typing import cast
 
 from sqlalchemy import Connection, Table, and_, select
 
+from denialops.scrub.edits import PatternKey, PatternStat
 from denialops.scrub.prevention import EditImpact, PreventionReport
 from denialops.store import schema
-from denialops.store.submitted import ScrubFinding, SubmittedClaimRow
+from denialops.store.submitted import ScrubFinding, SubmittedClaimRow, SubmittedLine
 from denialops.vocabulary import NOT_ADJUDICATIONS
 
 CLAIM = cast(Table, schema.Claim.__table__)
@@ -32,6 +33,7 @@ REMITTANCE = cast(Table, schema.Remittance.__table__)
 ADJUSTMENT = cast(Table, schema.Adjustment.__table__)
 SUBMITTED = cast(Table, SubmittedClaimRow.__table__)
 FINDING = cast(Table, ScrubFinding.__table__)
+LINE = cast(Table, SubmittedLine.__table__)
 DENIED = ("partially_denied", "fully_denied")
 REPLACEMENTS = ("7", "8")
 
@@ -168,23 +170,7 @@ def submitted_measures(
     if until is not None:
         query = query.where(SUBMITTED.c.submitted <= until)
     submitted = conn.execute(query).all()
-    first: dict[str, tuple[date | None, int, str]] = {}
-    for pcn, status, claim_id, paid_on, produced_on in conn.execute(
-        select(
-            CLAIM.c.patient_control_number,
-            CLAIM.c.denial_status,
-            CLAIM.c.id,
-            REMITTANCE.c.payment_date,
-            REMITTANCE.c.production_date,
-        )
-        .join(REMITTANCE, REMITTANCE.c.id == CLAIM.c.remittance_id)
-        .where(CLAIM.c.status.not_in(NOT_ADJUDICATIONS))
-    ):
-        decided = _decided(paid_on, produced_on)
-        known = first.get(pcn)
-        key = (decided or date.max, claim_id)
-        if known is None or key < ((known[0] or date.max), known[1]):
-            first[pcn] = (decided, claim_id, status)
+    first = _first_adjudications(conn)
     adjudicated = paid = denied = 0
     for pcn, _errors in submitted:
         found = first.get(pcn)
@@ -202,3 +188,72 @@ def submitted_measures(
         first_pass_paid=paid,
         first_pass_denied=denied,
     )
+
+
+def _first_adjudications(conn: Connection) -> dict[str, tuple[date | None, int, str]]:
+    """The first adjudication (by decision date, then id) of every patient control number."""
+    first: dict[str, tuple[date | None, int, str]] = {}
+    for pcn, status, claim_id, paid_on, produced_on in conn.execute(
+        select(
+            CLAIM.c.patient_control_number,
+            CLAIM.c.denial_status,
+            CLAIM.c.id,
+            REMITTANCE.c.payment_date,
+            REMITTANCE.c.production_date,
+        )
+        .join(REMITTANCE, REMITTANCE.c.id == CLAIM.c.remittance_id)
+        .where(CLAIM.c.status.not_in(NOT_ADJUDICATIONS))
+    ):
+        decided = _decided(paid_on, produced_on)
+        known = first.get(pcn)
+        if known is None or (decided or date.max, claim_id) < (known[0] or date.max, known[1]):
+            first[pcn] = (decided, claim_id, status)
+    return first
+
+
+def learned_history(conn: Connection) -> dict[PatternKey, PatternStat]:
+    """Our own denial history per (payer, procedure, first modifier, first diagnosis).
+
+    Built from claims as submitted (837, where the diagnoses are) and how their first
+    adjudication went (835). The HISTORY edit flags a combination only past its minimum
+    sample size and rate (:class:`~denialops.scrub.edits.Context`).
+    """
+    first = _first_adjudications(conn)
+    reasons: dict[int, list[str]] = {}
+    for claim_id, reason in conn.execute(
+        select(ADJUSTMENT.c.claim_id, ADJUSTMENT.c.reason_code)
+        .join(CLAIM, CLAIM.c.id == ADJUSTMENT.c.claim_id)
+        .where(ADJUSTMENT.c.is_denial.is_(True), CLAIM.c.denial_status.in_(DENIED))
+    ):
+        reasons.setdefault(claim_id, []).append(reason)
+    counts: dict[PatternKey, list[int]] = {}
+    carcs: dict[PatternKey, dict[str, int]] = {}
+    for pcn, payer, diagnoses, procedure, modifiers in conn.execute(
+        select(
+            SUBMITTED.c.patient_control_number,
+            SUBMITTED.c.payer_id,
+            SUBMITTED.c.diagnoses,
+            LINE.c.procedure,
+            LINE.c.modifiers,
+        ).join(LINE, LINE.c.claim_id == SUBMITTED.c.id)
+    ):
+        outcome = first.get(pcn)
+        if outcome is None or not procedure:
+            continue
+        dx = (diagnoses or [""])[0].replace(".", "").upper() if diagnoses else ""
+        key = (payer, procedure, (modifiers or "").split(" ")[0], dx)
+        tally = counts.setdefault(key, [0, 0])
+        tally[0] += 1
+        if outcome[2] in DENIED:
+            tally[1] += 1
+            seen = carcs.setdefault(key, {})
+            for reason in reasons.get(outcome[1], []):
+                seen[reason] = seen.get(reason, 0) + 1
+    return {
+        key: PatternStat(
+            claims=n,
+            denied=d,
+            carcs=tuple(sorted(carcs.get(key, {}), key=lambda c: -carcs[key][c])[:3]),
+        )
+        for key, (n, d) in counts.items()
+    }

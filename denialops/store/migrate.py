@@ -17,8 +17,10 @@ An upgrade is atomic and serialised:
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from alembic import command
 from alembic.config import Config
@@ -34,11 +36,30 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
-MODEL_MODULES = ("denialops.store.schema", "denialops.store.submitted", "denialops.work.tables")
+MODEL_MODULES = (
+    "denialops.store.schema",
+    "denialops.store.submitted",
+    "denialops.work.tables",
+    "denialops.web.tables",
+)
 """Every module that declares tables on ``schema.Base``; a new one must be listed here so
 autogenerate and the schema test see its tables."""
 
 PG_MIGRATION_LOCK = 0x64656E69616C  # "denial": pg_advisory_xact_lock key for upgrades
+
+BACKFILL_GROUP = "denialops.backfill"
+"""Entry-point group of the steps an upgrade of a database holding data runs last, in the
+upgrade's transaction: ``hook(conn, applied_revisions)``. They derive what the new
+revisions derive for rows stored before them (cases for a database from 0001, ...).
+``store`` declares the hook; the pipeline implements it (pyproject.toml)."""
+
+BackfillHook = Callable[[Connection, Sequence[str]], object]
+
+
+def backfill_hooks() -> list[BackfillHook]:
+    """The registered backfill steps, by entry-point name."""
+    found = sorted(entry_points(group=BACKFILL_GROUP), key=lambda point: point.name)
+    return [cast(BackfillHook, point.load()) for point in found]
 
 
 def model_metadata() -> MetaData:
@@ -118,9 +139,15 @@ def _upgrade_locked(conn: Connection, revision: str, wanted: str) -> None:
             if current_revision(conn) == wanted:
                 return  # someone else upgraded while we waited for the lock
             _refuse_foreign(conn)
+            before = current_revision(conn)
             config = alembic_config()
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
+            if before is not None and revision == "head":
+                script = ScriptDirectory.from_config(config)
+                applied = [rev.revision for rev in script.iterate_revisions(wanted, before)]
+                for hook in backfill_hooks():
+                    hook(conn, applied)
             if sqlite:
                 broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
@@ -189,6 +216,4 @@ def migrated_engine(url: str | None = None) -> Engine:
     """Deprecated: use ``Database(url)`` and :meth:`~denialops.store.Database.migrate`."""
     from denialops.store.database import Database
 
-    db = Database(url)
-    db.migrate()
-    return db.engine
+    return Database.open(url).engine

@@ -128,3 +128,25 @@ def test_an_unreadable_claim_batch_is_quarantined_and_the_next_one_kept(
     assert summary.claims_submitted == 1
     (item,) = summary.quarantined
     assert "CLM02 '1O0' is not an amount" in item["error"]
+
+
+def test_history_learned_from_stored_claims_and_their_outcomes(
+    engine: Engine, corpus: tuple[Path, list]
+) -> None:
+    from denialops.scrub.stored import learned_history
+
+    folder, planted = corpus
+    ingest_paths(engine, [folder])
+    with engine.connect() as conn:
+        history = learned_history(conn)
+    lines = sum(len(p.claim.lines) for p in planted)
+    assert sum(stat.claims for stat in history.values()) == lines
+    denied_lines = sum(len(p.claim.lines) for p in planted if p.denial is not None)
+    assert sum(stat.denied for stat in history.values()) == denied_lines
+    # J3420 is only billed over its MUE (planted), so its combinations are always denied
+    j3420 = [s for (payer, code, mod, dx), s in history.items() if code == "J3420"]
+    assert j3420 and all(s.denied == s.claims and "151" in s.carcs for s in j3420)
+    scrubber = Scrubber(history=history)
+    scrubber.context.history_min_claims = 1
+    risky = next(p.claim for p in planted if p.defect == "units_over_mue")
+    assert any(f.edit_id == "HISTORY" for f in scrubber.scrub(risky).findings)

@@ -18,7 +18,7 @@ from denialops.errors import DatabaseNotFoundError, ForeignDatabaseError, StoreE
 from denialops.store import Database
 from denialops.store.migrate import head_revision, model_metadata, upgrade
 from tests.pgserver import PostgresServer
-from tests.store.test_money_db import OLD_AMOUNTS, _seed_revision_0002
+from tests.store.old_databases import OLD_AMOUNTS, seed_old_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -137,7 +137,7 @@ def test_kill_during_first_run_leaves_a_usable_database(db_url: str, tmp_path: P
 
 
 def test_kill_during_upgrade_leaves_the_old_revision(db_url: str, tmp_path: Path) -> None:
-    _seed_revision_0002(db_url)
+    seed_old_database(db_url)
     _kill_while_migrating(db_url, "head", tmp_path)
     with Database(db_url) as db:
         assert db.revision() == "0002"
