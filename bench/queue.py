@@ -50,6 +50,11 @@ def build(engine: Engine, n: int) -> None:
         else (lambda e: f"(DATE '2026-01-01' + ({e})::int)")
     )
     stamp = "'2026-01-01 00:00:00'"
+    money = (  # integer cents on SQLite (revision 0003), NUMERIC on PostgreSQL
+        (lambda e: f"CAST(ROUND(({e}) * 100) AS INTEGER)")
+        if dialect == "sqlite"
+        else (lambda e: f"({e})")
+    )
     blob = "X'00'" if dialect == "sqlite" else "decode('00', 'hex')"
     head, source = _series(dialect, n)
     statements = [
@@ -67,9 +72,9 @@ def build(engine: Engine, n: int) -> None:
             status, charge, paid, filing_indicator, payer_claim_control_number, facility_type,
             frequency, drg, patient_id, patient_last_name, patient_first_name, rendering_npi,
             remark_codes, line_count, balanced, denial_status, denied_amount, detail)
-            SELECT x, 1, x, 'PAYER' || (x % 9), 'PCN' || x, '4', 100, 0, 'CI', 'ICN' || x,
-            '11', '1', '', 'M' || x, 'NAME' || (x % 5000), 'F', '1', '[]', 1, {true},
-            'fully_denied', 100, '{{}}' {source}""",
+            SELECT x, 1, x, 'PAYER' || (x % 9), 'PCN' || x, '4', {money(100)}, 0, 'CI',
+            'ICN' || x, '11', '1', '', 'M' || x, 'NAME' || (x % 5000), 'F', '1', '[]', 1,
+            {true}, 'fully_denied', {money(100)}, '{{}}' {source}""",
         f"""{head}INSERT INTO denial_case (id, claim_id, remittance_id, payer_id,
             patient_control_number, payer_claim_control_number, filing_indicator,
             denial_status, family, category, owner, billed, paid_initial, at_risk,
@@ -81,11 +86,13 @@ def build(engine: Engine, n: int) -> None:
             'clinical', 'medical_necessity',
             CASE x % 5 WHEN 0 THEN 'ur_cdi' WHEN 1 THEN 'coding_him' WHEN 2 THEN
             'patient_access' WHEN 3 THEN 'billing' ELSE 'managed_care' END,
-            (x % 9000) + 100, 0, (x % 9000) + 100, {day("x % 300")}, {day("x % 300")},
+            {money("(x % 9000) + 100")}, 0, {money("(x % 9000) + 100")}, {day("x % 300")},
+            {day("x % 300")},
             CASE WHEN x % 5 = 0 THEN 'won' ELSE 'new' END, 0,
             {day("120 + x % 300")}, 'appeal level 1', 0, 0, {stamp}, {stamp},
             CASE WHEN x % 5 = 0 THEN {stamp} END, 1, 'M' || x, 'NAME' || (x % 5000),
-            ((x * 7919) % 1000000) / 100.0 - 500, 0.4, 'prior', 0, 0, 1, 1, {day("150")}
+            {money("((x * 7919) % 1000000) / 100.0 - 500")}, 0.4, 'prior', 0, 0, 1, 1,
+            {day("150")}
             {source}""",
         """INSERT INTO case_search (case_id, term) SELECT id, patient_control_number
             FROM denial_case""",
@@ -107,8 +114,14 @@ def build(engine: Engine, n: int) -> None:
         if dialect != "sqlite":
             conn.exec_driver_sql("SET session_replication_role = replica")
         conn.exec_driver_sql(
+            "INSERT INTO adjustment (id, remittance_id, claim_id, level, segment_order, "
+            "position, group_code, reason_code, amount, rarcs, needs_review, is_denial) "
+            f"SELECT id, 1, id, 'claim', 1, 1, 'CO', CAST(id % 40 AS VARCHAR(8)), 100, '[]', "
+            f"{false}, {true} FROM denial_case"
+        )
+        conn.exec_driver_sql(
             "INSERT INTO case_adjustment (case_id, adjustment_id, group_code, reason_code, "
-            "amount) SELECT id, id, 'CO', CAST(id % 40 AS VARCHAR(8)), 1 FROM denial_case"
+            "amount) SELECT id, id, 'CO', CAST(id % 40 AS VARCHAR(8)), 100 FROM denial_case"
         )
     with engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
@@ -169,9 +182,12 @@ def main() -> None:
     CACHE.mkdir(exist_ok=True)
     path = CACHE / f"queue-{args.cases}.db"
     url = f"sqlite:///{path}"
-    if not path.exists():
-        upgrade(url)
-        build(make_engine(url), args.cases)
+    if not path.exists():  # built under a temporary name, renamed when complete
+        partial = path.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        upgrade(f"sqlite:///{partial}")
+        build(make_engine(f"sqlite:///{partial}"), args.cases)
+        partial.rename(path)
     lines = [f"load average {os.getloadavg()[0]:.2f}, {args.cases:,} cases"]
     sqlite = make_engine(url)
     lines += report("SQLite", measure(sqlite))

@@ -26,12 +26,11 @@ HTTP error) instead of a traceback::
     │   └── ConflictError           a concurrent edit lost the race (optimistic lock)
     ├── StateTransitionError        a denial case moved along an edge that does not exist
     ├── AccountError                a user, password, session or API token problem (web)
-    ├── DocumentRejected            a file that cannot be attached to a case or enclosed
-    ├── UploadRejected              an upload refused before anything was stored (web)
     ├── OutputError                 an output file that cannot be written where asked
     ├── InputLimitError             input refused before it exhausts memory or time
     ├── DateOutOfRange              date arithmetic that would leave the calendar
     └── TemplateError               an appeal template that is broken or incomplete
+        └── WrongDocumentError      a document that does not fit the case
 
 :class:`InputError` is also a :class:`ValueError`, so code that caught the ValueError
 these used to be keeps working.
@@ -184,6 +183,11 @@ class AccountError(DenialopsError):
 
 class TemplateError(DenialopsError):
     """An appeal letter template that references unknown fields or is incomplete."""
+
+
+class WrongDocumentError(TemplateError):
+    """A document that does not fit the case (an appeal letter for a claim to correct and
+    resubmit); the message names the document the case needs and the command for it."""
 
 
 class OutputError(DenialopsError):

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Table, select
 from denialops.scrub import Scrubber
 from denialops.scrub.edits import line_key, member_id
 from denialops.scrub.findings import ClaimResult, Severity
+from denialops.store import schema
 from denialops.store.files import Source
 from denialops.store.ingest import quarantine
 from denialops.store.submitted import ScrubFinding, SubmittedBatch, SubmittedClaimRow, SubmittedLine
@@ -33,6 +34,8 @@ BATCH = cast(Table, SubmittedBatch.__table__)
 CLAIM = cast(Table, SubmittedClaimRow.__table__)
 LINE = cast(Table, SubmittedLine.__table__)
 FINDING = cast(Table, ScrubFinding.__table__)
+REMITTED = cast(Table, schema.Claim.__table__)
+REMITTED_LINE = cast(Table, schema.ServiceLine.__table__)
 ZLIB_LEVEL = 6
 SNIFF_BYTES = 4096
 
@@ -190,6 +193,31 @@ def remember_stored_lines(
                 continue
             key = line_key(payer, member, code or revenue, mods, on, charge)
             seen.setdefault(key, pcn)
+        # and the services payers already answered (835): a claim paid before denialops
+        # stored its 837 is still a prior claim a resubmission would duplicate
+        paid = conn.execute(
+            select(
+                REMITTED.c.payer_id,
+                REMITTED.c.patient_id,
+                REMITTED_LINE.c.code,
+                REMITTED_LINE.c.modifier1,
+                REMITTED_LINE.c.modifier2,
+                REMITTED_LINE.c.modifier3,
+                REMITTED_LINE.c.modifier4,
+                REMITTED_LINE.c.service_date,
+                REMITTED_LINE.c.charge,
+                REMITTED.c.patient_control_number,
+            )
+            .join(REMITTED, REMITTED.c.id == REMITTED_LINE.c.claim_id)
+            .where(
+                REMITTED.c.patient_id.in_(members[start : start + 500]),
+                REMITTED.c.status.not_in(("22", "23", "25")),
+                REMITTED.c.frequency.not_in(("7", "8")),
+            )
+        )
+        for payer, member, code, m1, m2, m3, m4, on, charge, pcn in paid:
+            mods = " ".join(m for m in (m1, m2, m3, m4) if m)
+            seen.setdefault(line_key(payer, member, code, mods, on, charge), pcn)
 
 
 def _claim_row(

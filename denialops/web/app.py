@@ -22,7 +22,7 @@ from denialops.web.config import WebSettings
 from denialops.web.dashboard import DashboardCache
 from denialops.web.ratelimit import LoginLimiter
 from denialops.web.render import STATIC_DIR
-from denialops.web.routes import auth, cases, documents, ingest, insight, pages
+from denialops.web.routes import auth, cases, documents, ingest, insight, pages, prevention
 
 log = logging.getLogger("denialops.web")
 
@@ -99,6 +99,8 @@ def create_app(settings: WebSettings | None = None, *, engine: Engine | None = N
         documents.router,
         ingest.router,
         insight.router,
+        prevention.api,
+        prevention.router,
     ):
         app.include_router(router)
     return app

@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, select
 
 from denialops.errors import StateTransitionError, StoreError
-from denialops.money import ZERO, total
+from denialops.money import ZERO
 from denialops.vocabulary import OWNERS
 from denialops.work import states
 from denialops.work.chain import (
@@ -35,9 +36,11 @@ from denialops.work.deadlines import (
     DeadlineFacts,
     assess,
     has_appeal_rights,
+    load_profiles,
     notice_date,
     profile_for,
 )
+from denialops.work.expected import Line, at_risk, count_paid_lines, load_ratios
 from denialops.work.scoring import patient_name, score_rows, search_terms
 from denialops.work.store import (
     CASE_COLUMNS,
@@ -213,7 +216,8 @@ def open_cases(conn: Connection, remittance_ids: int | Iterable[int]) -> int:
     ids = [remittance_ids] if isinstance(remittance_ids, int) else list(remittance_ids)
     if not ids:
         return 0
-    chains = chains_touching(conn, ids)
+    count_paid_lines(conn, ids)
+    chains = chains_touching(conn, ids, keep=True)
     wanted = {key: first for key, chain in chains.items() if (first := first_denial(chain))}
     if not wanted:
         return 0
@@ -292,9 +296,18 @@ def _opening_details(conn: Connection, claim_ids: Sequence[int]) -> dict[int, di
         for row in rows:
             denied.setdefault(row.claim_id, []).append(row)
         for row in conn.execute(
-            select(line_t.c.claim_id, line_t.c.remark_codes).where(line_t.c.claim_id.in_(part))
-        ):
+            select(
+                line_t.c.id, line_t.c.claim_id, line_t.c.code, line_t.c.charge, line_t.c.paid,
+                line_t.c.allowed, line_t.c.remark_codes,
+            ).where(line_t.c.claim_id.in_(part))
+        ):  # fmt: skip
             lines.setdefault(row.claim_id, []).append(row)
+    ratios = load_ratios(
+        conn,
+        sorted({c.payer_id for c in claims.values()}),
+        sorted({line.code for found in lines.values() for line in found}),
+    )
+    profiles = load_profiles()  # read once for the batch (profile_for reads it per call)
     stamp = now()
     values: dict[int, dict[str, Any]] = {}
     for claim_id, claim in claims.items():
@@ -305,7 +318,18 @@ def _opening_details(conn: Connection, claim_ids: Sequence[int]) -> dict[int, di
         owner = (top.owner if top and top.owner else None) or _FAMILY_OWNER.get(
             family or "", "billing"
         )
-        at_risk = claim.denied_amount or total(a.amount for a in adjs)
+        by_line: dict[int | None, Decimal] = {}
+        for adj in adjs:
+            by_line[adj.service_line_id] = by_line.get(adj.service_line_id, ZERO) + adj.amount
+        risk = at_risk(
+            claim.payer_id,
+            [
+                Line(row.code, row.charge, row.paid, row.allowed, by_line.get(row.id, ZERO))
+                for row in lines.get(claim_id, [])
+            ],
+            by_line.get(None, ZERO),
+            ratios,
+        )
         determination = (
             notice_date(claim.r_production_date, claim.r_payment_date)
             or claim.r_payment_date
@@ -329,7 +353,7 @@ def _opening_details(conn: Connection, claim_ids: Sequence[int]) -> dict[int, di
                 due_date=None,
                 appeal_rights=has_appeal_rights(remarks),
             ),
-            profile_for(claim.payer_id, claim.filing_indicator),
+            profiles.for_payer(claim.payer_id, claim.filing_indicator),
         ).next
         values[claim_id] = {
             "claim_id": claim.id,
@@ -346,7 +370,9 @@ def _opening_details(conn: Connection, claim_ids: Sequence[int]) -> dict[int, di
             "soft_or_hard": soft,
             "billed": claim.charge,
             "paid_initial": claim.paid,
-            "at_risk": at_risk if at_risk > ZERO else ZERO,
+            "at_risk": risk.at_risk,
+            "expected_payment": risk.expected,
+            "at_risk_basis": risk.basis,
             "service_date": service_date,
             "determination_date": determination,
             "paid_to_date": claim.paid,
@@ -451,8 +477,8 @@ def _link_adjustments(conn: Connection, case_ids: Sequence[int]) -> None:
 _MOVED_FIELDS = (
     "claim_id", "remittance_id", "payer_claim_control_number", "filing_indicator",
     "denial_status", "family", "category", "next_action", "soft_or_hard", "billed",
-    "paid_initial", "at_risk", "service_date", "determination_date", "paid_to_date",
-    "next_deadline", "next_deadline_kind",
+    "paid_initial", "at_risk", "expected_payment", "at_risk_basis", "service_date",
+    "determination_date", "paid_to_date", "next_deadline", "next_deadline_kind",
 )  # fmt: skip
 
 

@@ -85,9 +85,37 @@ def _chain_claim(row: Any) -> ChainClaim:
     )
 
 
-def chains_touching(conn: Connection, remittance_ids: Sequence[int]) -> dict[Key, list[ChainClaim]]:
+def chains_touching(
+    conn: Connection, remittance_ids: Sequence[int], *, keep: bool = False
+) -> dict[Key, list[ChainClaim]]:
     """Every claim (stored anywhere) whose key is the key of a claim of these remittances,
-    grouped by key and in chain order. One query per few hundred remittances."""
+    grouped by key and in chain order. One query per few hundred remittances.
+
+    Opening cases and matching outcomes over the same batch in one transaction read the
+    same chains: :func:`~denialops.work.cases.open_cases` keeps them (``keep``) and the
+    next call, :func:`~denialops.work.outcomes.match_outcomes` on the same ids in the same
+    transaction, takes them; any other call drops them.
+    """
+    transaction = conn.get_transaction()
+    cached = conn.info.pop(_CACHE, None)
+    if (
+        keep is False
+        and cached is not None
+        and cached[0] is transaction
+        and cached[1] == tuple(remittance_ids)
+    ):
+        chains: dict[Key, list[ChainClaim]] = cached[2]
+        return chains
+    chains = _read_chains(conn, remittance_ids)
+    if keep and transaction is not None:
+        conn.info[_CACHE] = (transaction, tuple(remittance_ids), chains)
+    return chains
+
+
+_CACHE = "denialops.work.chains"
+
+
+def _read_chains(conn: Connection, remittance_ids: Sequence[int]) -> dict[Key, list[ChainClaim]]:
     other = claim_t.alias("batch_claim")
     found: dict[Key, dict[int, ChainClaim]] = {}
     for part in chunks(list(remittance_ids), CHUNK):

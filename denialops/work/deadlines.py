@@ -339,6 +339,26 @@ class Assessment:
         return self.deadlines[0] if self.deadlines else None
 
 
+def assessment_record(found: Assessment, profile: PayerProfile) -> dict[str, object]:
+    """The deadlines of a case as plain data for the CLI, JSON and the web app."""
+    return {
+        "profile": profile.name,
+        "profile_status": profile.status.strip(),
+        "profile_warning": profile.warning,
+        "deadlines": [
+            {
+                "kind": d.kind,
+                "due": d.due,
+                "basis": d.basis,
+                "regulation_date": d.latest,
+                "counted_from": d.anchor_date,
+            }
+            for d in found.deadlines
+        ],
+        "notes": list(found.notes),
+    }
+
+
 _PRE_WORK = frozenset({"new", "triaged", "in_progress", "reopened"})
 _WAITING = frozenset({"appealed", "external_review"})
 

@@ -36,6 +36,7 @@ from denialops.money import ZERO
 from denialops.work import states
 from denialops.work.cases import cases_for_keys, move
 from denialops.work.chain import REVERSAL_STATUS, ChainClaim, chains_touching
+from denialops.work.deadlines import DeadlineFacts, assess, profile_for
 from denialops.work.scoring import rescore
 from denialops.work.store import (
     SYSTEM_USER,
@@ -209,6 +210,18 @@ def _plan(
                 f"payment in remittance {deciding.remittance_id} after the case was closed "
                 f"as {case.state}"
             )
+        elif deciding.opens_case and recovered <= ZERO:
+            note = (
+                f"denied again at level {case.appeal_level} by remittance {deciding.remittance_id}"
+            )
+            if case.state in states.WORKING_STATES:
+                # the resubmission or appeal failed: back to work, the next level's window
+                # counting from this decision
+                values.update(
+                    state="in_progress",
+                    **_deadline_after(case, decided),
+                )
+                plan.appeal_outcome = ("denied_again", decided, ZERO)
         else:
             outcome = judge(recovered, case.at_risk)
             values.update(
@@ -245,6 +258,25 @@ def _plan(
         )
     plan.values = {name: values.get(name, getattr(case, name)) for name in _OUTCOME_FIELDS}
     return plan
+
+
+def _deadline_after(case: Case, decided: date) -> dict[str, object]:
+    deadline = assess(
+        DeadlineFacts(
+            state="in_progress",
+            appeal_level=case.appeal_level,
+            service_date=case.service_date,
+            determination_date=case.determination_date,
+            last_decision_date=decided,
+            correctable=case.correctable and case.appeal_level == 0,
+            due_date=case.due_date,
+        ),
+        profile_for(case.payer_id, case.filing_indicator),
+    ).next
+    return {
+        "next_deadline": deadline.due if deadline else None,
+        "next_deadline_kind": deadline.kind if deadline else None,
+    }
 
 
 def _write(conn: Connection, plans: list[_Plan], stamp: Any) -> None:
@@ -320,11 +352,14 @@ def record_outcome(
     note: str | None = None,
     expected_version: int | None = None,
     on: date | None = None,
+    force: bool = False,
 ) -> Case:
     """Enter an outcome by hand (a letter from the payer, a phone call).
 
     The move must be one the state machine allows from the case's state; ``recovered``
-    is the dollars won back (0 for ``lost``, more than 0 for a win).
+    is the dollars won back (0 for ``lost``, more than 0 for a win), at most the dollars
+    at risk unless ``force`` (a payer may pay interest or more than expected, but a typo
+    must not inflate recovery). ``on`` is the payer's decision date (default today).
     """
     if outcome not in states.OUTCOMES:
         raise StoreError(f"unknown outcome {outcome!r}; outcomes are {', '.join(states.OUTCOMES)}")
@@ -338,6 +373,11 @@ def record_outcome(
         ensure_user(conn, user)
         case = lock_row(conn, case_id, expected_version)
         states.check_move(case.state, outcome, appeal_level=case.appeal_level)
+        if recovered > case.at_risk and not force:
+            raise StoreError(
+                f"case {case_id}: {recovered} recovered is more than the {case.at_risk} at "
+                "risk; check the amount, or pass --force if the payer really paid more"
+            )
         apply_changes(
             conn,
             case,

@@ -35,7 +35,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -52,7 +52,7 @@ from sqlalchemy import (
 from denialops.errors import StoreError
 from denialops.work import states
 from denialops.work.cases import OWNERS
-from denialops.work.deadlines import Deadline, Flag, flag, load_profiles
+from denialops.work.deadlines import Deadline, Flag, flag, load_profiles, profile_for
 from denialops.work.priority import Priority, PrioritySettings, load_settings
 from denialops.work.scoring import history_table, today_utc
 from denialops.work.store import Case, case_adj_t, case_t, search_t, transaction
@@ -358,7 +358,8 @@ def _row(case: Case, today: date, settings: PrioritySettings, warn_days: int) ->
 
 
 def as_record(row: QueueRow) -> dict[str, object]:
-    """One flat record for JSON/CSV (money as two-decimal strings by the caller's encoder)."""
+    """One flat record for JSON/CSV (money as two-decimal strings by the caller's encoder;
+    probabilities and factors rounded to two places for display)."""
     case, score = row.case, row.priority
     return {
         "case_id": case.id,
@@ -375,14 +376,26 @@ def as_record(row: QueueRow) -> dict[str, object]:
         "days_left": row.days_left,
         "flag": row.flag or "",
         "age_days": row.age_days,
-        "p_overturn": score.p_overturn,
+        "p_overturn": _shown(score.p_overturn),
         "p_source": score.p_source,
         "expected_recovery": score.expected_recovery,
         "cost_to_work": score.cost_to_work,
-        "age_factor": score.age_factor,
-        "deadline_factor": score.deadline_factor,
+        "age_factor": _shown(score.age_factor),
+        "deadline_factor": _shown(score.deadline_factor),
         "score": score.score,
+        **_profile_fields(case),
     }
+
+
+def _profile_fields(case: Case) -> dict[str, object]:
+    """The payer profile behind the deadline, and its warning when not reviewed."""
+    profile = profile_for(case.payer_id, case.filing_indicator)
+    return {"payer_profile": profile.name, "profile_warning": profile.warning or ""}
+
+
+def _shown(value: Decimal) -> Decimal:
+    """A probability or factor as shown: two places (the score used the full value)."""
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def page_ids(rows: Sequence[QueueRow]) -> list[int]:

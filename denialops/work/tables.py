@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -240,3 +242,31 @@ class CaseDocument(Base):
     stored_path: Mapped[str] = mapped_column(Text)
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    enclose: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False for an internal document: never enclosed unless named for a packet (0007)."""
+
+
+class PaidRatio(Base):
+    """Paid-to-charge history per payer and service code, kept as remittances arrive.
+
+    The basis of the expected reimbursement of a denied line that carries no allowed
+    amount (see :mod:`denialops.work.expected`): ``paid / charge`` over the paid lines
+    of that payer and code. ``PaidRatioSource`` names the remittances already counted,
+    so counting is idempotent.
+    """
+
+    __tablename__ = "paid_ratio"
+
+    payer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(48), primary_key=True)
+    paid: Mapped[Decimal] = mapped_column(Money)
+    charge: Mapped[Decimal] = mapped_column(Money)
+    lines: Mapped[int] = mapped_column(Integer)
+
+
+class PaidRatioSource(Base):
+    """A remittance whose paid lines are counted in ``paid_ratio``."""
+
+    __tablename__ = "paid_ratio_source"
+
+    remittance_id: Mapped[int] = mapped_column(ForeignKey("remittance.id"), primary_key=True)

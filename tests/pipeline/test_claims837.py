@@ -150,3 +150,26 @@ def test_history_learned_from_stored_claims_and_their_outcomes(
     scrubber.context.history_min_claims = 1
     risky = next(p.claim for p in planted if p.defect == "units_over_mue")
     assert any(f.edit_id == "HISTORY" for f in scrubber.scrub(risky).findings)
+
+
+def test_a_claim_already_answered_by_a_stored_remittance_is_a_duplicate(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DENIALOPS_REFDATA_DIR", str(tmp_path / "refdata"))
+    planted = [p for p in generate_claims(seed=3, claims=30) if not p.defect][:1]
+    claims, remits = write_claim_files(tmp_path / "first", planted, seed=3)
+    ingest_paths(engine, remits)  # the payer answered before we stored the 837
+    resent = tmp_path / "resent.837"
+    pcn = planted[0].claim.patient_control_number
+    resent.write_text(claims[0].read_text().replace(f"CLM*{pcn}*", "CLM*RESENT01*"))
+    ingest_paths(engine, [resent])
+    with engine.connect() as conn:
+        edits = conn.execute(
+            select(ScrubFinding.edit_id, ScrubFinding.message)
+            .join(SubmittedClaimRow, SubmittedClaimRow.id == ScrubFinding.claim_id)
+            .where(SubmittedClaimRow.patient_control_number == "RESENT01")
+        ).all()
+    assert any(
+        edit == "DUPLICATE" and f"repeats a line of claim {pcn}" in message
+        for edit, message in edits
+    )

@@ -33,6 +33,7 @@ class Route:
 
 X12 = (Path(__file__).parents[1] / "fixtures" / "835" / "professional.835").read_bytes()
 NOTE = ("call.txt", b"Called the payer, reference 123.")
+CLAIMS = (Path(__file__).parents[1] / "fixtures" / "837" / "professional.837").read_bytes()
 
 ROUTES = [
     Route("GET", "/", Action.VIEW, 200),
@@ -46,6 +47,10 @@ ROUTES = [
     Route("POST", "/cases/{case_id}/letter", Action.WORK_CASE, 200, "/cases/{case}/letter",
           form={"format": "pdf"}),
     Route("GET", "/api/v1/kpis", Action.VIEW, 200),
+    Route("GET", "/prevention", Action.VIEW, 200),
+    Route("GET", "/api/v1/prevention", Action.VIEW, 200),
+    Route("POST", "/scrub", Action.WORK_CASE, 200, file=("claims.837", CLAIMS)),
+    Route("POST", "/api/v1/scrub", Action.WORK_CASE, 200, file=("claims.837", CLAIMS)),
     Route("GET", "/api/v1/rules", Action.VIEW, 200),
     Route("GET", "/api/v1/rules/test", Action.VIEW, 200, "/api/v1/rules/test?carc=50"),
     Route("POST", "/api/v1/uploads", Action.UPLOAD, 201, file=("remit.835", X12)),

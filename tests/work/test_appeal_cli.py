@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -80,3 +81,40 @@ def test_out_into_a_missing_folder_or_a_folder_is_one_line(
     folder = tmp_path / "letters.pdf"
     folder.mkdir()
     _one_line_error(["appeal", command, "1", "--draft", "--out", str(folder)], "is a folder")
+
+
+def test_case_and_queue_show_the_profile_and_every_deadline(db: str) -> None:
+    shown = runner.invoke(app, ["case", "show", "1"])
+    assert shown.exit_code == 0, shown.output
+    # Medicare Part B (MB): reviewed; the redetermination counts from the 2026-02-01 notice,
+    # the regulation's date from presumed receipt 5 days later
+    assert "payer profile  medicare (reviewed)" in shown.output
+    assert "appeal level 1 (redetermination) 2026-06-01" in shown.output
+    assert "regulation's date 2026-06-06" in shown.output
+    data = json.loads(runner.invoke(app, ["case", "show", "1", "--json"]).output)
+    assert data["deadlines"]["deadlines"][0]["regulation_date"] == "2026-06-06"
+    rows = json.loads(runner.invoke(app, ["queue", "--json"]).output)
+    assert {r["payer_profile"] for r in rows} == {"medicare"}
+    assert all(r["profile_warning"] == "" for r in rows)
+
+
+def test_a_workers_comp_case_says_unknown_set_a_profile(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'wc.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    ingest(
+        engine,
+        remittance(
+            [claim("W1", charge="500", paid="0", adjustments=[("CO", "50", "500")], filing="WC")]
+        ),
+    )
+    engine.dispose()
+    monkeypatch.setenv("DENIALOPS_DATABASE_URL", url)
+    shown = runner.invoke(app, ["case", "show", "1"]).output
+    assert "payer profile  workers_compensation (unknown: set a profile)" in shown
+    (row,) = json.loads(runner.invoke(app, ["queue", "--json"]).output)
+    assert row["profile_warning"] == "payer profile workers_compensation: unknown: set a profile"
+    table = runner.invoke(app, ["queue"]).output
+    assert "workers_compensation: unknown: set a profile" in table

@@ -30,7 +30,13 @@ def _files() -> list[Remittance]:
     return [
         remittance(
             [
-                claim("A1", charge="1000", paid="0", adjustments=[("CO", "50", "1000")]),
+                claim(
+                    "A1",
+                    charge="1000",
+                    paid="0",
+                    adjustments=[("CO", "50", "1000")],
+                    allowed="900",
+                ),
                 claim("A2", charge="300", paid="200", adjustments=[("CO", "4", "100")]),
                 claim("A3", charge="800", paid="0", adjustments=[("CO", "197", "800")]),
             ],
@@ -119,9 +125,9 @@ def test_the_chronological_order_gives_the_expected_cases(
 ) -> None:
     states = {row[0]: row[1] for row in expected}
     assert states == {
-        "A1": "partially_won",  # 600 of 1000 paid on appeal
+        "A1": "partially_won",  # 600 of the 900 allowed paid on appeal
         "A2": "won",  # reversed and repaid in full
-        "A3": "lost",  # denied again
+        "A3": "new",  # denied again before anyone worked it: still to be worked
         "A4": "new",
         "A5": "won",  # denied in March, paid in April
     }

@@ -10,8 +10,10 @@ from sqlalchemy import Engine
 
 from denialops.errors import StoreError
 from denialops.work import assign, move
-from denialops.work.queue import QueueFilters, queue_page
+from denialops.work.queue import QueueFilters, as_record, queue_page
 from tests.work.builders import claim, ingest, remittance
+
+_FACTORS = ("p_overturn", "age_factor", "deadline_factor")
 
 
 def _load(engine: Engine) -> None:
@@ -54,6 +56,9 @@ def test_pages_follow_the_sort_without_gaps_or_repeats(engine: Engine, sort: str
     if sort == "priority":
         scores = [r.priority.score for r in whole.rows]
         assert scores == sorted(scores, reverse=True)
+        # probabilities and factors are shown to two places (stored to four)
+        shown = [as_record(r)[k] for r in whole.rows for k in _FACTORS]
+        assert all(str(v).split(".")[1].__len__() == 2 for v in shown)
 
 
 def test_filters_combine(engine: Engine) -> None:
@@ -67,7 +72,8 @@ def test_filters_combine(engine: Engine) -> None:
     assert ids(assignee="bob") == [2]
     assert ids(carc="CO-197") == ids(carc="197") == [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23]
     assert ids(carc="PR-197") == []
-    assert ids(min_amount=Decimal("300"), max_amount=Decimal("320")) == [21, 22, 23]
+    # at risk: the denied 100 + 10i x the default 0.40 ratio = 40 + 4i
+    assert ids(min_amount=Decimal("120"), max_amount=Decimal("128")) == [21, 22, 23]
     assert ids(search="q0") == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]  # prefix, any case
     assert ids(search="icnq22") == [23]  # the payer claim number
     assert ids(search="testpatient alex") == ids()  # LAST FIRST

@@ -3,10 +3,12 @@
 Adds to ``denial_case`` the priority score and its parts (so the queue is one indexed SQL
 query), the member id and patient name (for search), the expected payment behind
 ``at_risk`` and the payer's decision date; a ``case_search`` table of upper-cased search
-terms; partial indexes over open cases in each queue order; and to ``appeal`` whether a
-row was decided (and by what) or only closed. Existing cases are backfilled: names and
-search terms in SQL; scores by the next ``denialops work refresh`` (the migration runs
-inside ``store``, which imports nothing of ``work``).
+terms; partial indexes over open cases in each queue order; to ``appeal`` whether a
+row was decided (and by what) or only closed; and the paid-to-charge history per payer
+and service code (``paid_ratio``, with the remittances it counts in ``paid_ratio_source``)
+that expected reimbursement reads. Existing cases are backfilled in SQL: names, search
+terms, paid-to-charge history; scores by the next ``denialops work refresh`` (the
+migration runs inside ``store``, which imports nothing of ``work``).
 
 Revision ID: 0004
 Revises: 0003
@@ -79,6 +81,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_case_search_term", "case_search", ["term", "case_id"], unique=False)
+    op.create_table(
+        "paid_ratio",
+        sa.Column("payer_id", sa.String(length=64), nullable=False),
+        sa.Column("code", sa.String(length=48), nullable=False),
+        sa.Column("paid", Money, nullable=False),
+        sa.Column("charge", Money, nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("payer_id", "code"),
+    )
+    op.create_table(
+        "paid_ratio_source",
+        sa.Column("remittance_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["remittance_id"], ["remittance.id"]),
+        sa.PrimaryKeyConstraint("remittance_id"),
+    )
     _backfill()
 
 
@@ -114,9 +131,18 @@ def _backfill() -> None:
             "FROM denial_case k JOIN claim c ON c.id = k.claim_id "
             f"WHERE {term} <> ''"
         )
+    op.execute(
+        "INSERT INTO paid_ratio (payer_id, code, paid, charge, lines) "
+        "SELECT c.payer_id, l.code, SUM(l.paid), SUM(l.charge), COUNT(*) "
+        "FROM service_line l JOIN claim c ON c.id = l.claim_id "
+        "WHERE c.status <> '22' AND l.paid > 0 AND l.charge > 0 GROUP BY c.payer_id, l.code"
+    )
+    op.execute("INSERT INTO paid_ratio_source (remittance_id) SELECT id FROM remittance")
 
 
 def downgrade() -> None:
+    op.drop_table("paid_ratio_source")
+    op.drop_table("paid_ratio")
     op.drop_index("ix_case_search_term", table_name="case_search")
     op.drop_table("case_search")
     op.drop_index("ix_case_adjustment_reason", table_name="case_adjustment")
