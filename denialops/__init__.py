@@ -46,6 +46,7 @@ from denialops.errors import (
     TemplateError,
     UnknownDimensionError,
     UploadRejected,
+    WrongDocumentError,
     X12Error,
     X12SyntaxError,
 )
@@ -124,6 +125,7 @@ __all__ = [
     "TemplateError",
     "UnknownDimensionError",
     "UploadRejected",
+    "WrongDocumentError",
     "X12Error",
     "X12SyntaxError",
     "__version__",

@@ -26,6 +26,8 @@ HTTP error) instead of a traceback::
     │   └── ConflictError           a concurrent edit lost the race (optimistic lock)
     ├── StateTransitionError        a denial case moved along an edge that does not exist
     ├── AccountError                a user, password, session or API token problem (web)
+    ├── DocumentRejected            a file that cannot be attached to a case or enclosed
+    ├── UploadRejected              an upload refused before anything was stored (web)
     ├── OutputError                 an output file that cannot be written where asked
     ├── InputLimitError             input refused before it exhausts memory or time
     ├── DateOutOfRange              date arithmetic that would leave the calendar

@@ -49,6 +49,7 @@ EXPORTED = [
     "TemplateError",
     "UnknownDimensionError",
     "UploadRejected",
+    "WrongDocumentError",
     "X12Error",
     "X12SyntaxError",
     "__version__",
