@@ -186,7 +186,11 @@ def main() -> None:
         partial = path.with_suffix(".partial")
         partial.unlink(missing_ok=True)
         upgrade(f"sqlite:///{partial}")
-        build(make_engine(f"sqlite:///{partial}"), args.cases)
+        builder = make_engine(f"sqlite:///{partial}")
+        build(builder, args.cases)
+        with builder.connect() as conn:  # fold the WAL into the file before renaming it
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        builder.dispose()
         partial.rename(path)
     lines = [f"load average {os.getloadavg()[0]:.2f}, {args.cases:,} cases"]
     sqlite = make_engine(url)

@@ -113,3 +113,16 @@ def one_line(exc: BaseException) -> str | None:
         reason = exc.strerror or str(exc)
         return f"{reason}: {exc.filename}" if exc.filename else reason
     return None
+
+
+@contextmanager
+def migrated_database(db: str | None) -> Iterator[Database]:
+    """The ``--db`` database, schema brought to the newest revision, closed afterwards."""
+    from denialops.store.database import Database
+
+    database = Database(db)
+    try:
+        database.migrate()
+        yield database
+    finally:
+        database.close()

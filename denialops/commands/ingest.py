@@ -147,6 +147,12 @@ def ingest(
         print_json(summary.to_json())
     elif not quiet:
         print_run_summary(summary)
+    for warning in summary.warnings:
+        typer.secho(
+            f"warning: {warning['file']} ST {warning['st_control']}: {warning['warning']}",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     if summary.quarantined:
         for item in summary.quarantined:
             typer.secho(
@@ -158,5 +164,8 @@ def ingest(
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the application."""
+    """Add this module's commands (and ``quarantine``, which works what ingest set aside)."""
+    from denialops.commands import quarantine
+
     app.command("ingest")(ingest)
+    quarantine.register(app)

@@ -42,10 +42,9 @@ class Step:
 
 def classify_batch(conn: Connection, batch: Batch) -> None:
     """Classify every adjustment of the batch and set its claims' denial view."""
-    from denialops.classify.apply import classify_remittance
+    from denialops.classify.apply import classify_remittances
 
-    for remittance_id in batch.remittance_ids:
-        classify_remittance(conn, remittance_id)
+    classify_remittances(conn, batch.remittance_ids)  # set based: once per batch
 
 
 def work_batch(conn: Connection, batch: Batch) -> None:

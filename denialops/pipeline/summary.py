@@ -58,6 +58,8 @@ class IngestSummary:
     """Cases opened for the claims of this run."""
     reasons: Counter[str] = field(default_factory=Counter)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    quarantine_resolved: int = 0
+    """Quarantine rows closed by repaired sets stored in this run."""
     claims_submitted: int = 0
     """Claims read from 837 files in this run (claims as submitted, scrubbed at ingest)."""
     claims_submitted_clean: int = 0
@@ -128,6 +130,7 @@ class IngestSummary:
             "unbalanced": self.unbalanced,
             "quarantined": self.quarantined,
             "warnings": self.warnings,
+            "quarantine_resolved": self.quarantine_resolved,
             "duplicates_skipped": self.duplicates_skipped,
             "files_skipped": self.files_skipped,
             "skipped_files": self.skipped_files,

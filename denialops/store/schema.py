@@ -268,6 +268,9 @@ class Adjustment(Base):
     rule_id: Mapped[str | None] = mapped_column(String(128))
     ruleset_version: Mapped[str | None] = mapped_column(String(64))
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    liability: Mapped[str | None] = mapped_column(String(16))  # from the group code
+    checks: Mapped[list[str] | None] = mapped_column(JSON)  # to verify before next_action
+    warnings: Mapped[list[str] | None] = mapped_column(JSON)  # the classifier's warnings
 
 
 class ClassificationHistory(Base):
@@ -306,10 +309,14 @@ class ProviderAdjustment(Base):
 
 
 class Quarantine(Base):
-    """A transaction set (or file) that could not be read, kept whole with its error."""
+    """A transaction set (or file) that could not be read or stored, kept whole with its
+    error; one row per file and position (the same bytes in two files are two rows)."""
 
     __tablename__ = "quarantine"
-    __table_args__ = (UniqueConstraint("raw_sha256", name="uq_quarantine_raw"),)
+    __table_args__ = (
+        UniqueConstraint("file_id", "byte_offset", name="uq_quarantine_position"),
+        Index("ix_quarantine_raw", "raw_sha256"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     file_id: Mapped[int | None] = mapped_column(ForeignKey("source_file.id"))
@@ -321,3 +328,12 @@ class Quarantine(Base):
     raw_text: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed
     raw_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    error_segment: Mapped[int | None] = mapped_column(Integer)
+    """Segment number (in the file) of the segment at fault, when the reader said."""
+    error_element: Mapped[str | None] = mapped_column(String(16))
+    """The element at fault, e.g. ``CLP03`` (the segment id alone when all of it is)."""
+    delimiters: Mapped[str | None] = mapped_column(String(4))
+    """Element, component, repetition and segment separators of the interchange."""
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by_remittance_id: Mapped[int | None] = mapped_column(Integer)
+    """The remittance stored from the repaired set (``quarantine export`` then ``ingest``)."""
