@@ -55,6 +55,7 @@ COMMAND_MODULES = (
     "scrub",
     "serve",
     "users",
+    "plans",
 )
 
 

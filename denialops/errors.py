@@ -28,6 +28,7 @@ HTTP error) instead of a traceback::
     ├── AccountError                a user, password, session or API token problem (web)
     ├── DocumentRejected            a file that cannot be attached to a case or enclosed
     ├── UploadRejected              an upload refused before anything was stored (web)
+    ├── PlanError                   an action plan that cannot be made as asked
     ├── OutputError                 an output file that cannot be written where asked
     ├── InputLimitError             input refused before it exhausts memory or time
     ├── DateOutOfRange              date arithmetic that would leave the calendar
@@ -181,6 +182,10 @@ class UploadRejected(DenialopsError):
 
 class AccountError(DenialopsError):
     """A user, role, password or API token that cannot be created or used as asked."""
+
+
+class PlanError(DenialopsError):
+    """An action plan with an unknown root cause or metric, a bad target, or no data."""
 
 
 class TemplateError(DenialopsError):

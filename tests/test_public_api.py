@@ -36,6 +36,7 @@ EXPORTED = [
     "KpiReport",
     "NotFoundError",
     "OutputError",
+    "PlanError",
     "PayerProfileError",
     "PrioritySettingsError",
     "ProviderAdjustment",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -36,6 +37,13 @@ WhereOption = Annotated[
     typer.Option(
         "--where",
         help=f"Keep only rows where CUT=VALUE (repeatable). Cuts: {CUTS}.",
+    ),
+]
+DuplicatesOption = Annotated[
+    bool,
+    typer.Option(
+        "--include-duplicates",
+        help="Count duplicate-claim denials (CARC 18) too; left out by default (docs/kpis.md).",
     ),
 ]
 ParquetOption = Annotated[
@@ -132,9 +140,10 @@ def register(app: typer.Typer) -> None:
             report_json,
             report_parquet,
             report_table,
+            write_text_atomic,
         )
         from denialops.analytics.metrics import LaborCost, compute_kpis
-        from denialops.money import parse_option
+        from denialops.files import check_output_path
 
         with user_errors():
             if output_format not in ("table", "csv", "json", "parquet"):
@@ -143,7 +152,15 @@ def register(app: typer.Typer) -> None:
                 )  # noqa: E501
             if output_format == "parquet" and out is None:
                 raise DenialopsError("--format parquet needs --out FILE.parquet")
-            labor = LaborCost(hourly_rate=parse_option(hourly_rate, "--hourly-rate"))
+            for path in (out, plot):
+                if path is not None:
+                    check_output_path(path)
+            try:
+                labor = LaborCost(hourly_rate=Decimal(hourly_rate))
+            except InvalidOperation:
+                raise DenialopsError(
+                    f"--hourly-rate must be a number, got {hourly_rate!r}"
+                ) from None
             analytics = _open(db, from_parquet)
             try:
                 report = compute_kpis(
@@ -167,9 +184,35 @@ def register(app: typer.Typer) -> None:
                 if out is None:
                     sys.stdout.write(text)
                 else:
-                    out.write_text(text, "utf-8")
+                    write_text_atomic(out, text)
+            if output_format != "json":
+                for note in report.notes:  # JSON carries them in "notes"
+                    typer.echo(f"note: {note}", err=True)
             if plot is not None:
                 render(breakdown_spec(report), plot)
+
+    @report_app.command("refresh")
+    def refresh_command(
+        full: Annotated[
+            bool,
+            typer.Option("--full", help="Rebuild every fact row (else only what is missing)."),
+        ] = False,
+        db: DbOption = None,
+    ) -> None:
+        """Bring the analytical facts up to date (a full rebuild with --full): the backfill
+        for a database ingested before facts existed. Reports do this by themselves."""
+        from denialops.analytics.facts import catch_up, refresh_facts
+        from denialops.store.migrate import migrated_engine
+
+        with user_errors():
+            engine = migrated_engine(db)
+            try:
+                with engine.begin() as conn:
+                    result = refresh_facts(conn, None) if full else catch_up(conn)
+            finally:
+                engine.dispose()
+            what = "rebuilt" if result.rebuilt else "refreshed"
+            typer.echo(f"facts {what}: {result.claims} claims, {result.cases} cases")
 
     @report_app.command("pareto")
     def pareto_command(
@@ -191,6 +234,7 @@ def register(app: typer.Typer) -> None:
         where: WhereOption = None,
         as_json: JsonOption = False,
         plot: PlotOption = None,
+        include_duplicates: DuplicatesOption = False,
         from_parquet: ParquetOption = None,
         db: DbOption = None,
     ) -> None:
@@ -211,6 +255,7 @@ def register(app: typer.Typer) -> None:
                     filters=_filters(where, family=family, payer=payer),
                     since=_date(since, "--since"),
                     until=_date(until, "--until"),
+                    include_duplicates=include_duplicates,
                 )
             finally:
                 analytics.close()
@@ -261,6 +306,7 @@ def register(app: typer.Typer) -> None:
         where: WhereOption = None,
         as_json: JsonOption = False,
         plot: PlotOption = None,
+        include_duplicates: DuplicatesOption = False,
         from_parquet: ParquetOption = None,
         db: DbOption = None,
     ) -> None:
@@ -289,6 +335,7 @@ def register(app: typer.Typer) -> None:
                     settings=settings,
                     event=parse_event(event) if event else None,
                     alpha=alpha,
+                    include_duplicates=include_duplicates,
                 )
             finally:
                 analytics.close()
@@ -321,18 +368,30 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_trend(data: dict[str, object]) -> None:
+    """One line per series with its spikes, then the values: periods down, series across
+    (``*`` marks a spike period), then the event test and any notes."""
     series = data["series"]
     assert isinstance(series, list)
     for s in series:
         spikes = s["spikes"]
-        total = len(s["points"])
-        line = f"{s['key']:<32} {total} {data['freq']}s"
+        line = f"{s['key']:<32} {len(s['points'])} {data['freq']}s"
         if spikes:
             line += "  spikes: " + "; ".join(
                 f"began {sp['start']} (peak {sp['peak']} = {sp['peak_value']}, z {sp['z']})"
                 for sp in spikes
             )
         typer.echo(line)
+    if series:
+        keys = [str(s["key"]) for s in series]
+        width = max(12, *(len(k) for k in keys))
+        typer.echo("")
+        typer.echo(f"{'period':<10}  " + "  ".join(f"{k:>{width}}" for k in keys))
+        for i, point in enumerate(series[0]["points"]):
+            cells = []
+            for s in series:
+                p = s["points"][i]
+                cells.append(f"{str(p['value']) + ('*' if p['spike'] else ' '):>{width}}")
+            typer.echo(f"{point['period']:<10}  " + "  ".join(cells))
     event = data.get("event")
     if isinstance(event, dict):
         moved = ", ".join(event["moved"]) or "nothing"
@@ -343,3 +402,7 @@ def _print_trend(data: dict[str, object]) -> None:
                 f"{c['per_1000_claims_after']}  p={c['p_adjusted']:.4g}"
                 f"{'  MOVED ' + c['direction'] if c['moved'] else ''}"
             )
+    notes = data.get("notes")
+    if isinstance(notes, list):
+        for note in notes:
+            typer.echo(f"note: {note}")

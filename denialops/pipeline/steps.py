@@ -62,10 +62,22 @@ def work_batch(conn: Connection, batch: Batch) -> None:
     match_outcomes(conn, batch.remittance_ids)
 
 
+def facts_batch(conn: Connection, batch: Batch) -> None:
+    """Bring the analytical facts of the batch's claims (and of the claims sharing their
+    patient control numbers, whose cases the batch may have decided) up to date."""
+    from denialops.analytics.facts import refresh_facts
+
+    refresh_facts(conn, batch.claim_ids)
+
+
 def default_steps() -> list[Step]:
     """What ``denialops ingest`` runs after storing, in order.
 
     Classification first: cases are opened from the claim-level denial status that
-    classification sets.
+    classification sets; the analytical facts last, from both.
     """
-    return [Step("classify", classify_batch), Step("cases", work_batch)]
+    return [
+        Step("classify", classify_batch),
+        Step("cases", work_batch),
+        Step("facts", facts_batch),
+    ]

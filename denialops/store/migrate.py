@@ -41,6 +41,8 @@ MODEL_MODULES = (
     "denialops.store.submitted",
     "denialops.work.tables",
     "denialops.web.tables",
+    "denialops.plans",
+    "denialops.analytics.fact_schema",
 )
 """Every module that declares tables on ``schema.Base``; a new one must be listed here so
 autogenerate and the schema test see its tables."""

@@ -22,7 +22,17 @@ from denialops.web.config import WebSettings
 from denialops.web.dashboard import DashboardCache
 from denialops.web.ratelimit import LoginLimiter
 from denialops.web.render import STATIC_DIR
-from denialops.web.routes import auth, cases, documents, ingest, insight, pages, prevention
+from denialops.web.routes import (
+    admin,
+    auth,
+    cases,
+    documents,
+    ingest,
+    insight,
+    pages,
+    plans,
+    prevention,
+)
 
 log = logging.getLogger("denialops.web")
 
@@ -95,10 +105,14 @@ def create_app(settings: WebSettings | None = None, *, engine: Engine | None = N
         documents.api,
         ingest.api,
         insight.api,
+        plans.api,
+        admin.api,
         pages.router,
         documents.router,
         ingest.router,
         insight.router,
+        plans.router,
+        admin.router,
         prevention.api,
         prevention.router,
     ):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy import Engine
 
 from denialops.web import accounts, security
@@ -20,6 +20,11 @@ from denialops.web.accounts import User
 from denialops.web.config import WebSettings
 from denialops.web.errors import LoginRequired, WebError
 from denialops.web.permissions import Action, allowed
+
+MAX_ID = 2**31 - 1
+"""Ids in paths and bodies are positive 32-bit integers (what both databases store)."""
+
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "x-csrf-token"

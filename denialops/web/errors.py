@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from denialops.errors import (
@@ -146,6 +147,13 @@ def install(app: FastAPI) -> None:
             for error in exc.errors()
         ]
         return error_response(request, 422, "the request is not valid", problems)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> Response:
+        # The driver's message may quote the value: say only what happened.
+        return error_response(
+            request, 422, "a value in the request cannot be stored (too long or invalid)"
+        )
 
     @app.exception_handler(DenialopsError)
     async def _domain(request: Request, exc: DenialopsError) -> Response:

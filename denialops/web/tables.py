@@ -11,17 +11,14 @@ change of a case.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
-    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -29,8 +26,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from denialops.store.schema import Base
-
-Measure = Numeric(18, 4, asdecimal=True)
 
 
 class WebCredential(Base):
@@ -95,22 +90,4 @@ class SavedView(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     name: Mapped[str] = mapped_column(String(64))
     query: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class ActionPlan(Base):
-    """A governance action plan: a root cause, an owner, a baseline, a target, a date."""
-
-    __tablename__ = "action_plan"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    title: Mapped[str] = mapped_column(String(128))
-    dimension: Mapped[str] = mapped_column(String(32))  # payer | category | carc | family
-    value: Mapped[str] = mapped_column(String(64))
-    metric: Mapped[str] = mapped_column(String(48))  # denied_dollars | denied_claims
-    owner: Mapped[str] = mapped_column(String(64))
-    baseline: Mapped[Decimal] = mapped_column(Measure)
-    target: Mapped[Decimal] = mapped_column(Measure)
-    due_date: Mapped[date] = mapped_column(Date)
-    created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

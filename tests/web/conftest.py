@@ -7,6 +7,8 @@ import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 
 from denialops.pipeline import ingest_paths
+from denialops.plans import add_plan
 from denialops.store.db import make_engine
 from denialops.store.migrate import upgrade
 from denialops.web import security
@@ -88,6 +91,17 @@ def seed(engine: Engine, folder: Path) -> list[int]:
     note = folder / "eligibility.txt"
     note.write_text("Eligibility confirmed by phone.", encoding="utf-8")
     attach_document(engine, ids[0], note, user="admin1", store_dir=folder / "documents")
+    add_plan(
+        engine,
+        title="Fewer medical-necessity denials",
+        dimension="carc",
+        value="50",
+        metric="denied_dollars",
+        owner="manager1",
+        reduction_pct=Decimal(20),
+        due=date(2026, 12, 31),
+        created_by="manager1",
+    )
     return ids
 
 

@@ -203,3 +203,26 @@ def test_empty_form_fields_mean_no_filter_and_bad_ones_are_named(
     assert bad.status_code == 422 and "min_amount" in bad.json()["message"]
     bad_day = client.get("/api/v1/cases", params={"date_to": "2026-13-01"})
     assert bad_day.status_code == 422 and "date_to" in bad_day.json()["message"]
+
+
+def test_out_of_range_ids_and_nul_characters_are_client_errors(
+    as_role: dict[str, Browser], web_db: WebDb
+) -> None:
+    browser = as_role["admin"]
+    huge = browser.client.post(
+        f"/api/v1/cases/{2**63}/transitions", json={"state": "triaged"}, headers=_csrf(browser)
+    )
+    assert huge.status_code == 422
+    bulk = browser.client.post(
+        "/api/v1/cases/bulk",
+        json={"case_ids": [2**63], "action": "assign", "value": "x"},
+        headers=_csrf(browser),
+    )
+    assert bulk.status_code == 422
+    nul = browser.client.post(
+        f"/api/v1/cases/{web_db.case_ids[-4]}/notes",
+        json={"text": "bad\u0000byte"},
+        headers=_csrf(browser),
+    )
+    assert nul.status_code in (201, 422)  # SQLite stores it; PostgreSQL refuses it cleanly
+    assert browser.client.get("/api/v1/cases", params={"q": "a\u0000b"}).status_code in (200, 422)

@@ -55,3 +55,22 @@ def test_serve_refuses_plain_http_on_a_public_address() -> None:
     result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"])
     assert result.exit_code == 2
     assert "HTTPS" in result.output
+
+
+def test_the_demo_user_is_created_once_and_only_on_loopback(sqlite_url: str) -> None:
+    import pytest
+    import typer
+
+    from denialops.commands.serve import DEMO_PASSWORD, DEMO_USER, _ensure_demo_user
+    from denialops.store.migrate import migrated_engine
+
+    engine = migrated_engine(sqlite_url)
+    try:
+        _ensure_demo_user(engine, "127.0.0.1")
+        _ensure_demo_user(engine, "127.0.0.1")  # already there: nothing to do
+        user = authenticate(engine, DEMO_USER, DEMO_PASSWORD)
+        assert user is not None and user.role == "manager"
+        with pytest.raises(typer.Exit):
+            _ensure_demo_user(engine, "10.0.0.5")
+    finally:
+        engine.dispose()

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from denialops.web import accounts, security
-from denialops.web.deps import Actor, EngineDep, SettingsDep, TokenOwner, Viewer, find_actor
+from denialops.web.deps import Actor, EngineDep, PathId, SettingsDep, TokenOwner, Viewer, find_actor
 from denialops.web.errors import WebError
 from denialops.web.readmodel import plain
 from denialops.web.render import render_page
@@ -148,7 +148,7 @@ def list_tokens(actor: TokenOwner, engine: EngineDep) -> dict[str, Any]:
 
 
 @router.delete("/api/v1/tokens/{token_id}", tags=["auth"])
-def revoke_token(token_id: int, actor: TokenOwner, engine: EngineDep) -> dict[str, Any]:
+def revoke_token(token_id: PathId, actor: TokenOwner, engine: EngineDep) -> dict[str, Any]:
     accounts.revoke_token(engine, token_id, actor=actor.login, login=actor.login)
     return {"ok": True}
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from denialops.errors import DenialopsError, StoreError
-from denialops.web.deps import Bulk, EngineDep, Viewer, Worker
+from denialops.web.deps import MAX_ID, Bulk, EngineDep, PathId, Viewer, Worker
 from denialops.web.errors import WebError
 from denialops.web.readmodel import (
     MAX_PAGE,
@@ -122,7 +122,7 @@ def list_cases(
     return {"ok": True, "next": page.next_cursor, "cases": page.rows}
 
 
-def existing_case(case_id: int, engine: EngineDep) -> Case:
+def existing_case(case_id: PathId, engine: EngineDep) -> Case:
     """The case named in the path, else 404."""
     try:
         return get_case(engine, case_id)
@@ -143,7 +143,7 @@ def show_case(case: CaseDep, actor: Viewer, engine: EngineDep) -> dict[str, Any]
 class MoveIn(BaseModel):
     state: str = Field(min_length=1, max_length=24)
     note: str | None = Field(default=None, max_length=4000)
-    version: int | None = None
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 def _case_out(case: Case) -> dict[str, Any]:
@@ -161,7 +161,7 @@ def move_case(case: CaseDep, body: MoveIn, actor: Worker, engine: EngineDep) -> 
 
 class AssignIn(BaseModel):
     assignee: str | None = Field(default=None, max_length=64)
-    version: int | None = None
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 @router.post("/cases/{case_id}/assignment")
@@ -175,7 +175,7 @@ def assign_case(case: CaseDep, body: AssignIn, actor: Worker, engine: EngineDep)
 
 class OwnerIn(BaseModel):
     owner: str = Field(min_length=1, max_length=32)
-    version: int | None = None
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 @router.post("/cases/{case_id}/owner")
@@ -198,7 +198,7 @@ def note_case(case: CaseDep, body: NoteIn, actor: Worker, engine: EngineDep) -> 
 
 
 class BulkIn(BaseModel):
-    case_ids: list[int] = Field(min_length=1, max_length=500)
+    case_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=500)
     action: Literal["assign", "move", "owner"]
     value: str | None = Field(default=None, max_length=64)
 

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from denialops.web.config import WebSettings
-from denialops.web.deps import EngineDep, SettingsDep, Viewer, Worker
+from denialops.web.deps import EngineDep, PathId, SettingsDep, Viewer, Worker
 from denialops.web.errors import WebError
 from denialops.web.readmodel import record_case_access
 from denialops.web.routes.cases import CaseDep
@@ -68,7 +68,7 @@ async def attach_api(
 
 @api.get("/cases/{case_id}/documents/{document_id}", response_class=FileResponse)
 def download_document(
-    case: CaseDep, document_id: int, actor: Viewer, engine: EngineDep
+    case: CaseDep, document_id: PathId, actor: Viewer, engine: EngineDep
 ) -> FileResponse:
     """The document's bytes, after checking they still hash to what was attached."""
     doc = next((d for d in case_documents(engine, case.id) if d.id == document_id), None)

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from denialops.web import accounts
 from denialops.web.config import WebSettings
-from denialops.web.deps import EngineDep, QuarantineReader, SettingsDep, Uploader
+from denialops.web.deps import EngineDep, PathId, QuarantineReader, SettingsDep, Uploader
 from denialops.web.errors import WebError
 from denialops.web.readmodel import quarantine_items, quarantine_raw, segments_in_context
 from denialops.web.render import render_page
@@ -78,7 +78,7 @@ def quarantine_api(actor: QuarantineReader, engine: EngineDep) -> dict[str, Any]
 
 
 @api.get("/quarantine/{item_id}/raw", response_class=Response)
-def quarantine_download(item_id: int, actor: QuarantineReader, engine: EngineDep) -> Response:
+def quarantine_download(item_id: PathId, actor: QuarantineReader, engine: EngineDep) -> Response:
     """The raw X12 of a quarantined item, as it was received."""
     raw = quarantine_raw(engine, item_id)
     if raw is None:
@@ -118,7 +118,7 @@ def quarantine_page(request: Request, actor: QuarantineReader, engine: EngineDep
 
 @router.get("/quarantine/{item_id}", include_in_schema=False)
 def quarantine_item_page(
-    request: Request, item_id: int, actor: QuarantineReader, engine: EngineDep
+    request: Request, item_id: PathId, actor: QuarantineReader, engine: EngineDep
 ) -> Response:
     raw = quarantine_raw(engine, item_id)
     if raw is None:
