@@ -11,6 +11,7 @@ HTTP error) instead of a traceback::
     │   └── UnknownDimensionError   a --by or filter name that is not a documented cut
     ├── X12Error                    something wrong with an EDI file
     │   ├── X12SyntaxError          a segment/element that cannot be read
+    │   │   └── Not835Error         an 837, 270, 277 ... where an 835 belongs (not kept)
     │   └── EnvelopeError           ISA/GS/ST control numbers or counts do not match
     ├── CodeSetError                a code list file that cannot be loaded
     ├── SettingsError               a settings file that is invalid (names file and place)
@@ -49,6 +50,10 @@ class DenialopsError(Exception):
     """Base class of every error denialops raises on purpose."""
 
 
+FOUND_LIMIT = 40
+"""How much of an offending element an X12Error quotes (codes and amounts fit)."""
+
+
 class InputError(DenialopsError, ValueError):
     """A value given by a user (an option, an argument, a form field) that is not valid."""
 
@@ -69,8 +74,9 @@ class X12Error(DenialopsError):
     """An X12 file could not be read as it should be.
 
     Carries where: the file, the 1-based segment number within the file, the segment
-    id, the 1-based element position (0 when the whole segment is at fault) and what
-    was expected there.
+    id, the 1-based element position (0 when the whole segment is at fault), what was
+    expected there and, where it helps the analyst, the offending text (``found``: only
+    ever codes, amounts, dates or delimiters, never names; cut to 40 characters).
     """
 
     def __init__(
@@ -82,6 +88,7 @@ class X12Error(DenialopsError):
         segment_id: str | None = None,
         element: int | None = None,
         expected: str | None = None,
+        found: str | None = None,
     ) -> None:
         self.message = message
         self.file = file
@@ -89,7 +96,19 @@ class X12Error(DenialopsError):
         self.segment_id = segment_id
         self.element = element
         self.expected = expected
+        self.found = (
+            found if found is None or len(found) <= FOUND_LIMIT else found[:FOUND_LIMIT] + "..."
+        )
         super().__init__(self.__str__())
+
+    def label(self) -> str:
+        """The failing element and the text found there, e.g. ``SVC01 'HC>55669'``."""
+        label = self.segment_id or ""
+        if label and self.element:
+            label += f"{self.element:02d}"
+        if self.found is not None:
+            label = f"{label} {self.found!r}" if label else repr(self.found)
+        return label
 
     def where(self) -> str:
         parts: list[str] = []
@@ -97,12 +116,18 @@ class X12Error(DenialopsError):
             parts.append(self.file)
         if self.segment_number is not None:
             parts.append(f"segment {self.segment_number}")
-        if self.segment_id:
-            label = self.segment_id
-            if self.element:
-                label += f"{self.element:02d}"
+        label = self.label()
+        if label:
             parts.append(label)
         return ", ".join(parts)
+
+    def detail(self) -> str:
+        """The message with the element (and text) that failed, without file and segment."""
+        text = self.message
+        if self.expected:
+            text += f" (expected {self.expected})"
+        label = self.label()
+        return f"{label}: {text}" if label else text
 
     def __str__(self) -> str:
         text = self.message
@@ -114,6 +139,14 @@ class X12Error(DenialopsError):
 
 class X12SyntaxError(X12Error):
     """A segment or element that does not follow the X12 syntax or the 835 layout."""
+
+
+class Not835Error(X12SyntaxError):
+    """A transaction set of another kind (837 claim, 270 eligibility ...) than an 835.
+
+    Its content is never kept (not even in the quarantine): such sets are full of
+    patient data that has no business in a remittance store.
+    """
 
 
 class EnvelopeError(X12Error):

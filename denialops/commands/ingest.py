@@ -125,13 +125,28 @@ def ingest(
     db: DbOption = None,
     json_output: JsonOption = False,
     quiet: QuietOption = False,
+    repair: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--repair",
+            help="Let the reader repair a defect: 'separators' reads composites that all use"
+            " one component separator other than ISA16 (with a warning). Nothing else is"
+            " ever guessed.",
+        ),
+    ] = None,
 ) -> None:
     """Store 835 remittances, classify their denials and open cases, set by set.
 
     Unreadable transaction sets, and sets that fail to store, classify or open cases,
     are quarantined and listed on stderr (exit code 1); the run goes on with the rest.
     """
-    from denialops.pipeline import ingest_sources
+    from denialops.pipeline import IngestOptions, ingest_sources
+    from denialops.x12.parse835 import REPAIRS
+
+    unknown = sorted(set(repair or ()) - REPAIRS)
+    if unknown:
+        raise fail(f"--repair {unknown[0]!r} is not known; known: {', '.join(sorted(REPAIRS))}")
+    options = IngestOptions(repair=frozenset(repair or ()))
     from denialops.store.files import discover
 
     with user_errors():
@@ -142,7 +157,7 @@ def ingest(
         with open_engine(db, create=True) as engine:
             total_bytes = sum(source.size for source in sources)
             with _progress_bar(total_bytes, enabled=not quiet) as advance:
-                summary = ingest_sources(engine, sources, progress=advance)
+                summary = ingest_sources(engine, sources, progress=advance, options=options)
     if json_output:
         print_json(summary.to_json())
     elif not quiet:
@@ -156,7 +171,7 @@ def ingest(
     if summary.quarantined:
         for item in summary.quarantined:
             typer.secho(
-                f"quarantined: {item['file']} segment {item['segment_number']}: {item['reason']}",
+                f"quarantined: {item['file']} segment {item['error_segment']}: {item['reason']}",
                 fg=typer.colors.YELLOW,
                 err=True,
             )

@@ -74,6 +74,8 @@ class IngestOptions:
     commit_bytes: int = 256 << 20
     """Commit within a file after this many bytes of input (a file is one transaction
     up to that size); a kill loses at most this much work, which the rerun redoes."""
+    repair: frozenset[str] = frozenset()
+    """What the 835 reader may repair (``{"separators"}``, see ``read_835``)."""
 
 
 @dataclass
@@ -452,7 +454,7 @@ def _ingest_source(
         return
     run = _FileRun(source=source, file_id=opened[0])
     summary.files += 1
-    if claims837.sniff(source):
+    if not source.problem and claims837.sniff(source):  # unreadable: quarantined below
         _ingest_claims(conn, run, summary, progress)
         return
     pending: list[_Pending] = []
@@ -460,9 +462,10 @@ def _ingest_source(
     committed_at = 0
     try:
         with source.open() as stream:
-            target: Path | Any = source.path if source.member is None else stream
+            plain = source.member is None and not source.problem  # else the stream says why
+            target: Path | Any = source.path if plain else stream
             try:
-                for item in read_835(target, name=source.name):
+                for item in read_835(target, name=source.name, repair=options.repair):
                     if isinstance(item, RejectedTransaction):
                         _handle_rejected(conn, run, item, summary)
                     else:

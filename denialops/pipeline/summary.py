@@ -148,14 +148,23 @@ def quarantine_entry(
     st: str,
     error: str | X12Error,
 ) -> dict[str, Any]:
-    """One ``quarantined`` item: ``error`` in full, ``reason`` without the location."""
+    """One ``quarantined`` item: ``error`` in full, ``reason`` without file and segment.
+
+    ``segment_number`` is where the quarantined text starts, ``error_segment`` the
+    segment that failed; ``reason`` names the element and the text found there
+    (``SVC01 'HC>1': ...``).
+    """
+    error_segment = segment_number
     if isinstance(error, X12Error):
-        reason = error.message + (f" (expected {error.expected})" if error.expected else "")
+        reason = error.detail()
+        if error.segment_number is not None:
+            error_segment = error.segment_number
     else:
         reason = error
     return {
         "file": source_name,
         "segment_number": segment_number,
+        "error_segment": error_segment,
         "byte_offset": byte_offset,
         "st_control": st,
         "error": str(error),

@@ -164,8 +164,10 @@ def test_cli_exits_1_and_lists_the_quarantine(engine: Engine, tmp_path: Path) ->
     assert result.exit_code == 1, result.output
     data = json.loads(result.stdout)
     assert data["transactions"] == 2 and len(data["quarantined"]) == 1
-    segment = data["quarantined"][0]["segment_number"]
-    assert f"quarantined: {path} segment {segment}:" in result.stderr
+    item = data["quarantined"][0]
+    segment = item["error_segment"]  # the failing CLP, not the ST where the set starts
+    assert segment > item["segment_number"]
+    assert f"quarantined: {path} segment {segment}: CLP03 '3X0': not a decimal" in result.stderr
     assert "DOE" not in result.stderr and "JANE" not in result.stderr
 
 
