@@ -5,23 +5,39 @@ CLI and the web layer can turn it into one readable line (and a non-zero exit or
 HTTP error) instead of a traceback::
 
     DenialopsError
+    ├── InputError (ValueError)     a value a user typed that cannot be used
+    │   ├── AmountError             not an amount of money
+    │   ├── CodeError               not a group code + CARC such as CO-50
+    │   └── UnknownDimensionError   a --by or filter name that is not a documented cut
     ├── X12Error                    something wrong with an EDI file
     │   ├── X12SyntaxError          a segment/element that cannot be read
     │   │   └── Not835Error         an 837, 270, 277 ... where an 835 belongs (not kept)
     │   └── EnvelopeError           ISA/GS/ST control numbers or counts do not match
     ├── CodeSetError                a code list file that cannot be loaded
-    ├── RulesError                  a classification rules file that is invalid
+    ├── SettingsError               a settings file that is invalid (names file and place)
+    │   ├── RulesError              classification rules
+    │   ├── PayerProfileError       payer profiles (deadlines, appeal levels)
+    │   └── PrioritySettingsError   work-queue priority weights
     ├── StoreError                  database problems worth telling the user about
+    │   ├── DatabaseURLError        a --db value that is not a usable URL or path
+    │   ├── DatabaseNotFoundError   reading a database that does not exist
+    │   ├── DatabaseUnavailable     cannot reach / open the database (server down, ...)
+    │   ├── ForeignDatabaseError    an existing database that is not a denialops one
+    │   ├── NotFoundError           no such record (case, quarantine item, ...)
     │   └── ConflictError           a concurrent edit lost the race (optimistic lock)
     ├── StateTransitionError        a denial case moved along an edge that does not exist
     ├── AccountError                a user, password, session or API token problem (web)
+    ├── DocumentRejected            a file that cannot be attached to a case or enclosed
+    ├── UploadRejected              an upload refused before anything was stored (web)
     ├── PlanError                   an action plan that cannot be made as asked
-    ├── TemplateError               an appeal template that is broken or incomplete
-    │   └── WrongDocumentError      a document that does not fit the case
-    ├── PayerProfileError           a payer profile file that cannot be used
-    ├── DocumentRejected            a file that cannot be attached or enclosed
     ├── OutputError                 an output file that cannot be written where asked
-    └── InputLimitError             input refused before it exhausts memory or time
+    ├── InputLimitError             input refused before it exhausts memory or time
+    ├── DateOutOfRange              date arithmetic that would leave the calendar
+    └── TemplateError               an appeal template that is broken or incomplete
+        └── WrongDocumentError      a document that does not fit the case
+
+:class:`InputError` is also a :class:`ValueError`, so code that caught the ValueError
+these used to be keeps working.
 
 Messages never carry patient data (names, member ids, dates of birth): only file
 names, positions, control numbers and our own ids.
@@ -36,6 +52,22 @@ class DenialopsError(Exception):
 
 FOUND_LIMIT = 40
 """How much of an offending element an X12Error quotes (codes and amounts fit)."""
+
+
+class InputError(DenialopsError, ValueError):
+    """A value given by a user (an option, an argument, a form field) that is not valid."""
+
+
+class AmountError(InputError):
+    """Text that is not an amount of money (X12 R-type: digits, one point, leading minus)."""
+
+
+class CodeError(InputError):
+    """Text that is not an adjustment code (group code and CARC, e.g. ``CO-50``)."""
+
+
+class UnknownDimensionError(InputError):
+    """A --by or filter name that is not one of the documented cuts."""
 
 
 class X12Error(DenialopsError):
@@ -125,12 +157,44 @@ class CodeSetError(DenialopsError):
     """A code list (CARC, RARC, ...) that cannot be loaded."""
 
 
-class RulesError(DenialopsError):
+class SettingsError(DenialopsError):
+    """A settings file (rules, payer profiles, priority weights) that cannot be used."""
+
+
+class RulesError(SettingsError):
     """A classification rules file that is invalid; names the file and line."""
+
+
+class PayerProfileError(SettingsError):
+    """A payer profile file that cannot be used; names the file and the problem."""
+
+
+class PrioritySettingsError(SettingsError):
+    """A priority settings file that cannot be used."""
 
 
 class StoreError(DenialopsError):
     """A database problem worth telling the user about in plain words."""
+
+
+class DatabaseURLError(StoreError):
+    """A ``--db`` value that is not a database URL or path denialops can open."""
+
+
+class DatabaseNotFoundError(StoreError):
+    """A command that only reads was pointed at a database that does not exist."""
+
+
+class DatabaseUnavailable(StoreError):
+    """The database cannot be reached or opened (server down, bad password, no access)."""
+
+
+class ForeignDatabaseError(StoreError):
+    """An existing database that is neither empty nor a denialops database; left untouched."""
+
+
+class NotFoundError(StoreError):
+    """No record with that id (a case, a quarantine item, ...)."""
 
 
 class ConflictError(StoreError):
@@ -139,6 +203,14 @@ class ConflictError(StoreError):
 
 class StateTransitionError(DenialopsError):
     """A denial case asked to move along an edge the state machine does not have."""
+
+
+class DocumentRejected(DenialopsError):
+    """A file that cannot be attached to a case or enclosed; the message says why."""
+
+
+class UploadRejected(DenialopsError):
+    """An upload refused before anything was stored; the message says why."""
 
 
 class AccountError(DenialopsError):
@@ -158,18 +230,6 @@ class WrongDocumentError(TemplateError):
     resubmit); the message names the document the case needs and the command for it."""
 
 
-class AmountError(DenialopsError):
-    """A money or rate value given by a user that is not a usable amount."""
-
-
-class PayerProfileError(DenialopsError):
-    """A payer profile file that cannot be used; names the file and the problem."""
-
-
-class DocumentRejected(DenialopsError):
-    """A file that cannot be attached or enclosed; the message says why."""
-
-
 class OutputError(DenialopsError):
     """An output file that cannot be written where asked (a directory, a missing folder,
     no permission, a full disk); names the path."""
@@ -178,3 +238,7 @@ class OutputError(DenialopsError):
 class InputLimitError(DenialopsError):
     """User input refused before it could exhaust memory or time (a YAML alias bomb, an
     over-long template output, a template that runs too long)."""
+
+
+class DateOutOfRange(DenialopsError):
+    """Date arithmetic that would leave the calendar (past year 9999)."""

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from denialops.errors import AmountError
+
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 
 
 def parse_amount(text: str) -> Decimal:
-    """Parse an X12 R-type amount; raises ValueError on anything that is not a number.
+    """Parse an X12 R-type amount; AmountError (a ValueError) on anything not a number.
 
     X12 allows only digits, one optional decimal point and a leading minus sign: no
     exponent, plus sign, spaces or digit separators (which Decimal alone would accept).
@@ -23,15 +25,15 @@ def parse_amount(text: str) -> Decimal:
     if not text.isascii() or (
         not text[1:].replace(".", "", 1).isdigit() and not text.replace(".", "", 1).isdigit()
     ):
-        raise ValueError(f"not a decimal amount: {text!r}")
+        raise AmountError(f"not a decimal amount: {text!r}")
     if text[0] not in "-.0123456789":
-        raise ValueError(f"not a decimal amount: {text!r}")
+        raise AmountError(f"not a decimal amount: {text!r}")
     try:
         value = Decimal(text)
     except InvalidOperation as exc:
-        raise ValueError(f"not a decimal amount: {text!r}") from exc
+        raise AmountError(f"not a decimal amount: {text!r}") from exc
     if not value.is_finite():
-        raise ValueError(f"not a finite amount: {text!r}")
+        raise AmountError(f"not a finite amount: {text!r}")
     return value
 
 

@@ -18,7 +18,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from denialops.errors import DenialopsError
+from denialops.errors import (
+    UnknownDimensionError as UnknownDimensionError,  # re-exported: defined in the one tree
+)
 
 CLAIM_DIMENSIONS: dict[str, str] = {
     "payer": "payer_id",
@@ -39,10 +41,6 @@ DENIAL_DIMENSIONS: dict[str, str] = {
     "service_line": "service_line",
 }
 DIMENSIONS = {**CLAIM_DIMENSIONS, **DENIAL_DIMENSIONS}
-
-
-class UnknownDimensionError(DenialopsError):
-    """A --by or filter name that is not one of the documented cuts."""
 
 
 def check_dimensions(names: Sequence[str]) -> tuple[str, ...]:

@@ -34,6 +34,8 @@ from denialops.analytics.fact_schema import (
     WORK_FACTS,
 )
 from denialops.store import schema as store_schema
+from denialops.vocabulary import CLOSED_STATES as VOCABULARY_CLOSED_STATES
+from denialops.vocabulary import NOT_ADJUDICATIONS, REVERSAL_STATUS
 
 # Remark codes (and CARCs) that are evidence a denial is about documentation: the payer
 # says a record, note, order, certification or report was missing, incomplete or did not
@@ -48,10 +50,7 @@ DUPLICATE_CATEGORY = "duplicate"
 EARLIEST_PLAUSIBLE = "1990-01-01"
 UNDATED = "0001-01-01"
 LATEST_PLAUSIBLE_DAYS = 365
-NOT_ADJUDICATIONS = ("22", "23", "25")
-CLOSED_STATES = (
-    "won", "partially_won", "lost", "written_off", "billed_patient", "billed_next_payer",
-)  # fmt: skip
+CLOSED_STATES = tuple(sorted(VOCABULARY_CLOSED_STATES))
 DECISION_OUTCOMES = ("won", "partially_won", "lost", "denied_again")
 WORK_SOURCE_TABLES = ("denial_case", "case_event", "appeal")
 
@@ -268,7 +267,7 @@ def _insert_claims(conn: Connection, sql: _Sql, scope: bool) -> int:
                    c.patient_control_number AS pcn, c.status, c.frequency,
                    CASE WHEN c.status IN ({_in(NOT_ADJUDICATIONS)}) THEN 0 ELSE 1 END
                        AS is_adjudication,
-                   CASE WHEN c.status = '22' THEN {_level("rv.status")}
+                   CASE WHEN c.status = '{REVERSAL_STATUS}' THEN {_level("rv.status")}
                         ELSE {_level("c.status")} END AS cob_level,
                    {sql.cents("c.charge")} AS charge_cents,
                    {sql.cents("c.paid")} AS paid_cents,

@@ -25,6 +25,7 @@ from denialops.classify._vocab import (
 )
 from denialops.codes import CodeEntry
 from denialops.codes._lists import status_on, today
+from denialops.errors import CodeError
 
 _CODE = re.compile(r"^(?:[A-Z]{1,2}\d{1,4}|\d{1,4})$")
 _GROUP = re.compile(r"^[A-Z]{2}$")
@@ -78,11 +79,11 @@ def allowed_groups(carc_text: str) -> tuple[str, ...]:
 
 
 def parse_adjustment_code(text: str) -> tuple[str, str]:
-    """Split "CO-50" (or "CO50", "co 50") into group and CARC; ValueError if malformed."""
+    """Split "CO-50" (or "CO50", "co 50") into group and CARC; CodeError if malformed."""
     cleaned = text.strip().upper()
     match = re.match(r"^([A-Z]{2})[\s\-:]?([A-Z0-9]+)$", cleaned)
     if not match or not _CODE.match(match.group(2)):
-        raise ValueError(
+        raise CodeError(
             f"{text!r} is not a group code and CARC such as CO-50 (group: two letters; "
             "CARC: digits, or one or two letters then digits)"
         )

@@ -1,27 +1,19 @@
 """The closed vocabularies a classification uses (DOMAIN.md, "The three-layer model").
 
 Categories are open: the rules file declares them (a user file may add its own), each
-with a family from this list. Everything else here is fixed so that reports, work
-queues and analytics can rely on the values.
+with a family from this list. Everything else is fixed (declared once, in
+:mod:`denialops.vocabulary`) so that reports, work queues and analytics can rely on
+the values.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-FAMILIES = ("clinical", "coding", "administrative", "technical")
-SOFT_OR_HARD = ("soft", "hard")
-PROCESS_STEPS = (
-    "scheduling",
-    "registration",
-    "authorization",
-    "documentation",
-    "coding",
-    "charge_capture",
-    "billing",
-    "credentialing",
-)
-OWNERS = ("patient_access", "ur_cdi", "coding_him", "billing", "managed_care")
+from denialops.vocabulary import FAMILIES as FAMILIES
+from denialops.vocabulary import OWNERS as OWNERS
+from denialops.vocabulary import PROCESS_STEPS as PROCESS_STEPS
+from denialops.vocabulary import SOFT_OR_HARD as SOFT_OR_HARD
 
 
 class NextAction(StrEnum):

@@ -49,6 +49,7 @@ from denialops.classify._rules import RuleSet
 from denialops.classify._vocab import UNCLASSIFIED
 from denialops.money import CENT, ZERO, total
 from denialops.store import schema
+from denialops.vocabulary import DENIED_STATUS, REVERSAL_STATUS
 
 ADJUSTMENT = cast(Table, schema.Adjustment.__table__)
 CLAIM = cast(Table, schema.Claim.__table__)
@@ -73,8 +74,8 @@ LAYER_COLUMNS = ("liability", "checks", "warnings")
 """Also written by classification, not kept in ``classification_history``."""
 _JSON_COLUMNS = ("checks", "warnings")
 _CHUNK = 500
-_REVERSAL = "22"
-_DENIED = "4"
+_REVERSAL = REVERSAL_STATUS
+_DENIED = DENIED_STATUS
 
 ReasonKey = tuple[str | None, str, str, tuple[str, ...], date | None]
 """(payer, group, CARC, RARCs, date judged on): what a classification depends on."""

@@ -5,8 +5,7 @@ Thin shells over :mod:`denialops.classify` and :mod:`denialops.codes`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,7 +13,14 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import Engine
 
-from denialops.commands.common import DbOption, JsonOption, fail, print_json, user_errors
+from denialops.commands.common import (
+    DbOption,
+    JsonOption,
+    fail,
+    open_engine,
+    print_json,
+    user_errors,
+)
 from denialops.money import fmt
 
 RulesOption = Annotated[
@@ -27,17 +33,8 @@ RulesOption = Annotated[
 ]
 
 
-@contextmanager
-def _database(db: str | None) -> Iterator[Engine]:
-    from denialops.store.db import make_engine
-    from denialops.store.migrate import upgrade
-
-    engine = make_engine(db)
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
+def _database(db: str | None) -> AbstractContextManager[Engine]:
+    return open_engine(db)
 
 
 def _parse_date(text: str | None) -> date | None:

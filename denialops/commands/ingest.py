@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from denialops.commands.common import DbOption, JsonOption, fail, print_json, user_errors
+from denialops.commands.common import (
+    DbOption,
+    JsonOption,
+    fail,
+    open_engine,
+    print_json,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from denialops.pipeline import IngestSummary
@@ -140,23 +147,17 @@ def ingest(
     if unknown:
         raise fail(f"--repair {unknown[0]!r} is not known; known: {', '.join(sorted(REPAIRS))}")
     options = IngestOptions(repair=frozenset(repair or ()))
-    from denialops.store.db import make_engine
     from denialops.store.files import discover
-    from denialops.store.migrate import upgrade
 
     with user_errors():
         try:
             sources = discover(paths)
         except FileNotFoundError as exc:
             raise fail(str(exc)) from None
-        engine = make_engine(db)
-        try:
-            upgrade(engine)
+        with open_engine(db, create=True) as engine:
             total_bytes = sum(source.size for source in sources)
             with _progress_bar(total_bytes, enabled=not quiet) as advance:
                 summary = ingest_sources(engine, sources, progress=advance, options=options)
-        finally:
-            engine.dispose()
     if json_output:
         print_json(summary.to_json())
     elif not quiet:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from denialops.analytics.dimensions import DIMENSIONS, check_dimensions
-from denialops.commands.common import DbOption, JsonOption, print_json, user_errors
+from denialops.commands.common import DbOption, JsonOption, open_engine, print_json, user_errors
 from denialops.errors import DenialopsError
 
 if TYPE_CHECKING:
@@ -86,7 +86,8 @@ def _open(db: str | None, from_parquet: Path | None) -> AnalyticsDB:
 
     if from_parquet is not None:
         return AnalyticsDB.from_parquet(from_parquet)
-    return open_analytics(db)
+    with open_engine(db) as engine:
+        return open_analytics(engine)
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -356,7 +357,8 @@ def register(app: typer.Typer) -> None:
         from denialops.analytics.export import export_parquet
 
         with user_errors():
-            analytics = open_analytics(db)
+            with open_engine(db) as engine:
+                analytics = open_analytics(engine)
             try:
                 written = export_parquet(analytics, directory)
             finally:

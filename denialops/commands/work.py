@@ -10,8 +10,7 @@ from __future__ import annotations
 import csv
 import getpass
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +18,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from denialops.commands.common import DbOption, JsonOption, fail, print_json, user_errors
+from denialops.commands.common import (
+    DbOption,
+    JsonOption,
+    fail,
+    open_engine,
+    print_json,
+    user_errors,
+)
 from denialops.money import fmt
 
 if TYPE_CHECKING:
@@ -81,17 +87,8 @@ appeal_app = typer.Typer(help="Appeal letters and packets.", no_args_is_help=Tru
 work_app = typer.Typer(help="Upkeep of the work register.", no_args_is_help=True)
 
 
-@contextmanager
-def _engine(db: str | None) -> Iterator[Engine]:
-    from denialops.store.db import make_engine
-    from denialops.store.migrate import upgrade
-
-    engine = make_engine(db)
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
+def _engine(db: str | None) -> AbstractContextManager[Engine]:
+    return open_engine(db)
 
 
 def case_deadline_record(engine: Engine, case: Case) -> dict[str, object]:

@@ -26,6 +26,7 @@ from denialops.scrub.edits import PatternKey, PatternStat
 from denialops.scrub.prevention import EditImpact, PreventionReport
 from denialops.store import schema
 from denialops.store.submitted import ScrubFinding, SubmittedClaimRow, SubmittedLine
+from denialops.vocabulary import NOT_ADJUDICATIONS
 
 CLAIM = cast(Table, schema.Claim.__table__)
 REMITTANCE = cast(Table, schema.Remittance.__table__)
@@ -35,7 +36,6 @@ FINDING = cast(Table, ScrubFinding.__table__)
 LINE = cast(Table, SubmittedLine.__table__)
 REMITTED_LINE = cast(Table, schema.ServiceLine.__table__)
 DENIED = ("partially_denied", "fully_denied")
-NOT_ADJUDICATIONS = ("22", "23", "25")
 REPLACEMENTS = ("7", "8")
 
 

@@ -25,6 +25,7 @@ through :meth:`SQLDialect.money_sql` / :meth:`SQLDialect.money_value` (docs/arch
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,20 +36,25 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from denialops.errors import StoreError
+from denialops.errors import (
+    DatabaseNotFoundError,
+    DatabaseUnavailable,
+    DatabaseURLError,
+    ForeignDatabaseError,
+)
 
 DEFAULT_URL = "sqlite:///denialops.db"
 ENV_VAR = "DENIALOPS_DATABASE_URL"
 SUPPORTED = ("sqlite", "postgresql")
+BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite writer waits for another one to finish before giving up."""
+MAX_ID = 2**31 - 1
+"""The largest primary key (INTEGER on PostgreSQL); a larger id names no row."""
 
 _WRITE_REQUESTED = "denialops_write_requested"
 _WRITING = "denialops_writing"
-
-
-class DatabaseURLError(StoreError):
-    """A ``--db`` value that is not a database URL denialops can open."""
 
 
 # --------------------------------------------------------------------------- URL
@@ -99,6 +105,18 @@ def sqlite_path(url: str | URL) -> Path | None:
     if database.startswith("file:"):
         database = database[len("file:") :].split("?", 1)[0]
     return Path(database)
+
+
+def _asks_read_only(url: URL) -> bool:
+    """A SQLite URL opened read-only on purpose (``file:...?mode=ro`` with ``uri=true``)."""
+    return url.get_backend_name() == "sqlite" and url.query.get("mode") == "ro"
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's own message, first line only (no SQL, no parameters)."""
+    original = getattr(exc, "orig", None) or exc
+    text = str(original).strip().splitlines()
+    return text[0] if text else type(original).__name__
 
 
 # --------------------------------------------------------------------------- dialect
@@ -345,11 +363,14 @@ def _sqlite_on_connect(read_only: bool) -> Callable[[Any, Any], None]:
         # DDL is transactional, savepoints work and writes can BEGIN IMMEDIATE.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: the rest may wait
         if not read_only:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError:
+                pass  # another connection is writing in rollback mode; a later one switches
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     return on_connect
@@ -371,8 +392,13 @@ def create_db_engine(
     Prefer :class:`Database`; this is what it uses.
     """
     resolved = resolve_url(url)
-    if make_url(resolved).get_backend_name() == "sqlite":
-        engine = create_engine(resolved, connect_args={"timeout": 30})
+    parsed = make_url(resolved)
+    if parsed.get_backend_name() == "sqlite":
+        if read_only and not _asks_read_only(parsed):
+            path = sqlite_path(parsed)
+            if path is not None:
+                parsed = parsed.set(database=f"file:{path}", query={"mode": "ro", "uri": "true"})
+        engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_on_connect(read_only))
         event.listen(engine, "begin", _sqlite_on_begin)
     else:
@@ -403,6 +429,7 @@ class Database:
         self.url = resolve_url(url)
         self._parsed = make_url(self.url)
         self._engine: Engine | None = None
+        self._read_only = _asks_read_only(self._parsed)
         self.dialect = SQLDialect.for_dialect(
             self._parsed.get_backend_name(),
             "qmark" if self._parsed.get_backend_name() == "sqlite" else "format",
@@ -418,6 +445,77 @@ class Database:
         db._engine = engine
         db.dialect = SQLDialect.of(engine)
         return db
+
+    # ---------------------------------------------------------------- opening, checked
+
+    @classmethod
+    def open(cls, url: str | os.PathLike[str] | None = None, *, create: bool = True) -> Database:
+        """The database a command works on: checked, migrated, ready.
+
+        ``create=False`` (commands that read or change existing data) refuses a database
+        that does not exist instead of creating an empty one. Every problem is one
+        :class:`~denialops.errors.StoreError` naming what and where: a missing directory,
+        a file that is not SQLite, a server that cannot be reached, a database that is
+        not a denialops one. A SQLite file we may not write is opened read-only (reads
+        work; it must already be at the newest revision).
+        """
+        db = cls(url)
+        try:
+            db.check(create=create)
+            db.migrate()
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    def check(self, *, create: bool = True) -> None:
+        """Refuse, in one line, what cannot be opened (see :meth:`open`); connects once."""
+        path = self.path
+        if path is not None:
+            self._check_sqlite_file(path, create=create)
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1").scalar()
+        except OperationalError as exc:
+            reason = _first_line(exc)
+            if path is None and "does not exist" in reason and not create:
+                raise DatabaseNotFoundError(f"no database {self.display_url}: {reason}") from None
+            raise DatabaseUnavailable(f"cannot open {self.display_url}: {reason}") from None
+        except DBAPIError as exc:
+            raise ForeignDatabaseError(
+                f"{self.display_url} cannot be read as a database: {_first_line(exc)}"
+            ) from None
+
+    def _check_sqlite_file(self, path: Path, *, create: bool) -> None:
+        if path.is_dir():
+            raise DatabaseURLError(f"--db {path} is a directory, not a database file")
+        if not path.exists():
+            if not create:
+                raise DatabaseNotFoundError(
+                    f"no database at {path} (run `denialops ingest FILES --db {path}` "
+                    "to create one)"
+                )
+            if not path.parent.is_dir():
+                raise DatabaseNotFoundError(
+                    f"cannot create {path}: directory {path.parent} does not exist"
+                )
+            return
+        with path.open("rb") as handle:
+            header = handle.read(16)
+        if header and header != b"SQLite format 3\x00":
+            raise ForeignDatabaseError(f"{path} is not a SQLite database")
+        if self._read_only or not os.access(path, os.W_OK):
+            self._use_read_only()
+
+    def _use_read_only(self) -> None:
+        self._read_only = True
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
     # ---------------------------------------------------------------- where
 
@@ -440,7 +538,7 @@ class Database:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = create_db_engine(self.url)
+            self._engine = create_db_engine(self.url, read_only=self._read_only)
         return self._engine
 
     def connect(self) -> Connection:

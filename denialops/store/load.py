@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Table
 from denialops.money import fmt, total
 from denialops.store import schema
 from denialops.store.database import SQLDialect, driver_cursor
+from denialops.vocabulary import REVERSAL_STATUS as REVERSAL_STATUS
 from denialops.x12.remittance import Adjustment, Claim, Party, Remittance, ServiceLine
 
 REMITTANCE = cast(Table, schema.Remittance.__table__)
@@ -35,7 +36,6 @@ SERVICE_LINE = cast(Table, schema.ServiceLine.__table__)
 ADJUSTMENT = cast(Table, schema.Adjustment.__table__)
 PROVIDER_ADJUSTMENT = cast(Table, schema.ProviderAdjustment.__table__)
 
-REVERSAL_STATUS = "22"
 ZLIB_LEVEL = 1
 """Fast compression: raw_x12 is kept for losslessness and rarely read; on synthetic 835
 text level 1 took a third less time than the default level 6 for ~15% more bytes."""

@@ -17,16 +17,18 @@ An upgrade is atomic and serialised:
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, MetaData
+from sqlalchemy import Connection, Engine, MetaData, func, inspect, select
 
-from denialops.errors import StoreError
+from denialops.errors import ForeignDatabaseError, StoreError
 from denialops.store.database import create_db_engine, driver_cursor, write_transaction
 
 if TYPE_CHECKING:
@@ -46,6 +48,20 @@ MODEL_MODULES = (
 autogenerate and the schema test see its tables."""
 
 PG_MIGRATION_LOCK = 0x64656E69616C  # "denial": pg_advisory_xact_lock key for upgrades
+
+BACKFILL_GROUP = "denialops.backfill"
+"""Entry-point group of the steps an upgrade of a database holding data runs last, in the
+upgrade's transaction: ``hook(conn, applied_revisions)``. They derive what the new
+revisions derive for rows stored before them (cases for a database from 0001, ...).
+``store`` declares the hook; the pipeline implements it (pyproject.toml)."""
+
+BackfillHook = Callable[[Connection, Sequence[str]], object]
+
+
+def backfill_hooks() -> list[BackfillHook]:
+    """The registered backfill steps, by entry-point name."""
+    found = sorted(entry_points(group=BACKFILL_GROUP), key=lambda point: point.name)
+    return [cast(BackfillHook, point.load()) for point in found]
 
 
 def model_metadata() -> MetaData:
@@ -93,12 +109,21 @@ def upgrade(target: str | Engine | Database, revision: str = "head") -> None:
 
     The upgrade runs on a connection of its own (whatever engine is passed, only its
     URL is used) so that its transaction and pragmas are exactly as described above.
+    A database that is neither empty nor a denialops one is refused before anything is
+    written (:class:`~denialops.errors.ForeignDatabaseError`).
     """
-    engine = create_db_engine(_url_of(target))
+    read_only = bool(getattr(target, "read_only", False))
+    engine = create_db_engine(_url_of(target), read_only=read_only)
     try:
         wanted = head_revision() if revision == "head" else revision
-        if current_revision(engine) == wanted:
+        current = current_revision(engine)
+        if current == wanted:
             return
+        if read_only:
+            raise StoreError(
+                f"{_shown(engine)} is read-only and at revision {current or '(none)'}: "
+                f"it needs the upgrade to {wanted} by someone who may write it"
+            )
         with engine.connect() as conn:
             _upgrade_locked(conn, revision, wanted)
     finally:
@@ -115,9 +140,16 @@ def _upgrade_locked(conn: Connection, revision: str, wanted: str) -> None:
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK})")
             if current_revision(conn) == wanted:
                 return  # someone else upgraded while we waited for the lock
+            _refuse_foreign(conn)
+            before = current_revision(conn)
             config = alembic_config()
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
+            if before is not None and revision == "head":
+                script = ScriptDirectory.from_config(config)
+                applied = [rev.revision for rev in script.iterate_revisions(wanted, before)]
+                for hook in backfill_hooks():
+                    hook(conn, applied)
             if sqlite:
                 broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
@@ -128,6 +160,51 @@ def _upgrade_locked(conn: Connection, revision: str, wanted: str) -> None:
     finally:
         if sqlite:
             _pragma(conn, "foreign_keys=ON")
+
+
+def _shown(engine: Engine | Connection) -> str:
+    return engine.engine.url.render_as_string(hide_password=True)
+
+
+def _refuse_foreign(conn: Connection) -> None:
+    """Stop before writing anything to a database that is not (or not yet) ours.
+
+    Empty: fine. Ours: has ``alembic_version`` at a revision we know. Debris of a first
+    run that an older denialops left half-done (our tables, all empty, no revision) is
+    cleared so the run starts over. Anything else is refused.
+    """
+    tables = set(inspect(conn).get_table_names())
+    if not tables:
+        return
+    current = current_revision(conn) if "alembic_version" in tables else None
+    if current is not None:
+        known = {
+            rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+        }
+        if current not in known:
+            raise StoreError(
+                f"{_shown(conn)} is at revision {current}, which this denialops does not know "
+                "(made by a newer version?); nothing was changed"
+            )
+        return
+    ours = set(model_metadata().tables) | {"alembic_version"}
+    others = sorted(tables - ours)
+    if others:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        raise ForeignDatabaseError(
+            f"{_shown(conn)} is not a denialops database (it holds other tables: {shown}); "
+            "nothing was changed: point --db at a new file or an empty database"
+        )
+    metadata = model_metadata()
+    for name in sorted(tables - {"alembic_version"}):
+        if conn.execute(select(func.count()).select_from(metadata.tables[name])).scalar_one():
+            raise ForeignDatabaseError(
+                f"{_shown(conn)} has denialops tables with data but no schema revision; "
+                "nothing was changed"
+            )
+    for table in reversed(metadata.sorted_tables):
+        if table.name in tables:
+            table.drop(conn)
 
 
 def _pragma(conn: Connection, setting: str) -> None:
@@ -141,6 +218,4 @@ def migrated_engine(url: str | None = None) -> Engine:
     """Deprecated: use ``Database(url)`` and :meth:`~denialops.store.Database.migrate`."""
     from denialops.store.database import Database
 
-    db = Database(url)
-    db.migrate()
-    return db.engine
+    return Database.open(url).engine

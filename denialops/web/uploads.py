@@ -21,17 +21,13 @@ from pathlib import Path, PurePosixPath
 
 from sqlalchemy import Engine
 
-from denialops.errors import DenialopsError
+from denialops.errors import UploadRejected as UploadRejected  # re-exported
 from denialops.pipeline import IngestSummary, ingest_paths
 from denialops.store.files import looks_like_x12
 from denialops.web.config import WebSettings
 
 X12_NAMES = (".835", ".edi", ".txt", ".x12")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-class UploadRejected(DenialopsError):
-    """An upload refused before anything was stored; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, select
 
 from denialops.errors import StateTransitionError, StoreError
 from denialops.money import ZERO
+from denialops.vocabulary import OWNERS
 from denialops.work import states
 from denialops.work.chain import (
     DENIED_STATUSES,
@@ -73,8 +74,6 @@ from denialops.work.store import (
     transaction,
     user_t,
 )
-
-OWNERS = ("patient_access", "ur_cdi", "coding_him", "billing", "managed_care")
 
 # Names other modules imported from here before the write layer had its own module.
 _aware = aware

@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
+from denialops.vocabulary import REVERSAL_STATUS as REVERSAL_STATUS
 from denialops.work.store import CHUNK, chunks, claim_t, remit_t
 
-REVERSAL_STATUS = "22"
 DENIED_STATUSES = ("partially_denied", "fully_denied")
 
 Key = tuple[str, str]

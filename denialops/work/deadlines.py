@@ -37,7 +37,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from denialops.errors import DenialopsError, InputLimitError, PayerProfileError
+from denialops.errors import DateOutOfRange as DateOutOfRange  # re-exported
+from denialops.errors import InputLimitError
+from denialops.errors import PayerProfileError as PayerProfileError  # re-exported
 from denialops.files import load_yaml
 from denialops.work.states import CLOSED_STATES
 
@@ -62,10 +64,6 @@ today) is a data error: deadlines ignore it with a note rather than count from i
 NO_APPEAL_RIGHTS_REMARKS = frozenset({"MA130", "N211"})
 """Remarks saying the payer affords no appeal: MA130 (unprocessable claim, submit a new
 one) and N211 (you may not appeal this decision)."""
-
-
-class DateOutOfRange(DenialopsError):
-    """Date arithmetic that would leave the calendar (past year 9999)."""
 
 
 class Window(BaseModel):

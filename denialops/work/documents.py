@@ -18,7 +18,7 @@ from typing import cast
 
 from sqlalchemy import Connection, Engine, Table, insert, select
 
-from denialops.errors import DocumentRejected
+from denialops.errors import DocumentRejected as DocumentRejected  # re-exported
 from denialops.work.cases import _aware, _lock_row, _log, ensure_user, now, transaction
 from denialops.work.tables import CaseDocument
 
@@ -31,18 +31,6 @@ MEDIA_TYPES: dict[str, tuple[tuple[str, ...], tuple[bytes, ...]]] = {
     "text/plain": ((".txt",), ()),
 }
 doc_t = cast(Table, CaseDocument.__table__)
-__all__ = [
-    "DOCUMENTS_ENV",
-    "MAX_BYTES",
-    "Document",
-    "DocumentRejected",
-    "attach_document",
-    "case_documents",
-    "check_file",
-    "documents_dir",
-    "media_type_of",
-    "verified_path",
-]
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, func, insert, or_, select, update
 
 from denialops.money import CENT, ZERO
+from denialops.vocabulary import REVERSAL_STATUS
 from denialops.work.priority import ExpectedSettings, load_settings
 from denialops.work.store import chunks, claim_t, line_t
 from denialops.work.tables import PaidRatio, PaidRatioSource
@@ -88,7 +89,7 @@ def count_paid_lines(conn: Connection, remittance_ids: Iterable[int]) -> None:
             .join(claim_t, claim_t.c.id == line_t.c.claim_id)
             .where(
                 claim_t.c.remittance_id.in_(part),
-                claim_t.c.status != "22",
+                claim_t.c.status != REVERSAL_STATUS,
                 line_t.c.paid > 0,
                 line_t.c.charge > 0,
             )

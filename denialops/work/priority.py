@@ -18,7 +18,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from denialops.errors import DenialopsError
+from denialops.errors import (
+    PrioritySettingsError as PrioritySettingsError,  # re-exported: defined in the one tree
+)
 from denialops.money import CENT, ZERO
 
 PRIORITY_ENV = "DENIALOPS_PRIORITY"
@@ -100,10 +102,6 @@ class PrioritySettings(BaseModel):
         cost = self.cost_for(owner)
         effort = self.effort_by_kind.get(kind, Decimal(1))
         return Decimal(cost.minutes) * cost.hourly_cost * effort / Decimal(60)
-
-
-class PrioritySettingsError(DenialopsError):
-    """A priority settings file that cannot be used."""
 
 
 def load_settings(path: Path | str | None = None) -> PrioritySettings:

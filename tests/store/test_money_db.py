@@ -14,8 +14,8 @@ from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select, t
 
 from denialops.store import Database, schema
 from denialops.store.database import driver_cursor
-from denialops.store.migrate import upgrade
 from denialops.store.schema import Money
+from tests.store.old_databases import OLD_AMOUNTS, seed_old_database
 
 CENT = Decimal("0.01")
 amounts = st.decimals(
@@ -88,79 +88,8 @@ def test_money_columns_compare_and_order_as_amounts(probe_db: Database) -> None:
     probe_db.close()
 
 
-# Amounts whose float sum is not their decimal sum (0.1 + 0.2 and friends).
-OLD_AMOUNTS = ["0.10", "0.20", "1234567.89", "-0.07", "33.33", "33.33", "33.34", "0.01"]
-
-
-def _seed_revision_0002(url: str) -> None:
-    """A remittance with claims and adjustments written the way revision 0002 code did."""
-    upgrade(url, "0002")
-    db = Database(url)
-    sqlite = db.is_sqlite
-
-    def old(value: str) -> object:
-        return float(value) if sqlite else Decimal(value)  # what the old loader bound
-
-    now = "2026-01-01 00:00:00.000000" if sqlite else "2026-01-01T00:00:00+00:00"
-    with db.write() as conn:
-        cur = driver_cursor(conn)
-        sql = db.dialect.sql
-        cur.execute(
-            sql(
-                "INSERT INTO source_file (id, path, name, sha256, size_bytes, ingested_at, "
-                "transactions, quarantined) VALUES (1, 'a', 'a', 'x', 1, ?, 1, 0)"
-            ),
-            (now,),
-        )
-        cur.execute(
-            sql(
-                "INSERT INTO remittance (id, file_id, fingerprint, segment_number, isa_control, "
-                "gs_control, st_control, sender_id, receiver_id, version, handling_code, "
-                "payment_amount, credit_debit, payment_method, trace_number, trace_originator, "
-                "payer_id, payer_name, payee_name, payee_id_qualifier, payee_id, claim_count, "
-                "total_charge, total_paid, plb_total, balanced, balance_errors, detail, raw_x12, "
-                "ingested_at) VALUES (1, 1, 'f', 1, '1', '1', '1', 's', 'r', 'v', 'I', ?, 'C', "
-                "'ACH', 't', 'o', 'P', 'Payer', 'Payee', 'XX', '1', ?, ?, ?, ?, ?, '[]', '{}', "
-                "?, ?)"
-            ),
-            (
-                old("1234.56"),
-                len(OLD_AMOUNTS),
-                old("0.30"),
-                old("0.10"),
-                old("-0.20"),
-                True,
-                b"",
-                now,
-            ),
-        )
-        for i, amount in enumerate(OLD_AMOUNTS, start=1):
-            cur.execute(
-                sql(
-                    "INSERT INTO claim (id, remittance_id, seq, payer_id, patient_control_number, "
-                    "status, charge, paid, patient_responsibility, filing_indicator, "
-                    "payer_claim_control_number, facility_type, frequency, drg, patient_id, "
-                    "patient_last_name, patient_first_name, rendering_npi, remark_codes, "
-                    "line_count, balanced, denial_status, denied_amount, detail) VALUES "
-                    "(?, 1, ?, 'P', ?, '4', ?, ?, NULL, 'MC', '', '', '1', '', '', '', '', '', "
-                    "'[]', 0, ?, 'fully_denied', ?, '{}')"
-                ),
-                (i, i, f"PCN{i}", old(amount), old("0"), True, old(amount)),
-            )
-            cur.execute(
-                sql(
-                    "INSERT INTO adjustment (id, remittance_id, claim_id, level, segment_order, "
-                    "position, group_code, reason_code, amount, rarcs, needs_review) VALUES "
-                    "(?, 1, ?, 'claim', 1, 1, 'CO', '50', ?, '[]', ?)"
-                ),
-                (i, i, old(amount), False),
-            )
-        cur.close()
-    db.close()
-
-
 def test_revision_0003_converts_money_in_place(db_url: str) -> None:
-    _seed_revision_0002(db_url)
+    seed_old_database(db_url)
     with Database(db_url) as db:
         assert db.revision() == "0002"
         db.migrate()
