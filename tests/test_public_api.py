@@ -34,6 +34,7 @@ EXPORTED = [
     "InputError",
     "InputLimitError",
     "KpiReport",
+    "Not835Error",
     "NotFoundError",
     "OutputError",
     "PlanError",

@@ -70,7 +70,7 @@ def _c(name: str, kind: Kind, doc: str = "", length: int = 64) -> FactColumn:
 CLAIM_DIMENSION_COLUMNS: tuple[FactColumn, ...] = (
     _c("payer_id", "text", "payer id of the remittance"),
     _c("facility", "text", "payee id (N1*PE N104) or '(unknown)'"),
-    _c("facility_type", "text", "CLP08 or '(unknown)'", 8),
+    _c("facility_type", "text", "CLP08 or '(unknown)'", 16),
     _c("rendering_provider", "text", "NM1*82 id or '(none)'", 16),
     _c("remit_date", "date", "payment date, else production date, else first service date"),
     _c("month", "date", "first day of the remit date's month"),
@@ -238,7 +238,7 @@ FACT_CUBE = FactTable(
         _c("family", "text", "'*' (all families) or one family", 16),
         _c("payer_id", "text"),
         _c("facility", "text"),
-        _c("facility_type", "text", "", 8),
+        _c("facility_type", "text", "", 16),
         _c("remit_date", "date"),
         _c("month", "date"),
         _c("week", "date"),

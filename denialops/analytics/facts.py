@@ -489,7 +489,7 @@ def _remember_cells(conn: Connection, sql: _Sql, *, fresh: bool) -> None:
         conn.execute(
             text(
                 "CREATE TEMP TABLE IF NOT EXISTS tmp_fact_cells (payer_id VARCHAR(64), "
-                "facility VARCHAR(64), facility_type VARCHAR(8), remit_date DATE)"
+                "facility VARCHAR(64), facility_type VARCHAR(16), remit_date DATE)"
             )
         )
         conn.execute(text("DELETE FROM tmp_fact_cells"))
