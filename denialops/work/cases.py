@@ -609,6 +609,7 @@ def move(
                 changes["decided_on"] = day
         elif new_state == "reopened":
             changes["closed_at"] = None
+        filed = {"appeal_filed_on": day} if new_state in _APPEAL_STATES else {}
         changes.update(
             _deadline_changes(
                 compute_deadline(
@@ -616,6 +617,7 @@ def move(
                     case,
                     state=new_state,
                     appeal_level=int(str(changes.get("appeal_level", case.appeal_level))),
+                    **filed,  # the appeal just filed dates the follow-up
                 )
             )
         )

@@ -203,3 +203,17 @@ def test_check_move_agrees_with_the_table(current: str, new: str) -> None:
     else:
         with pytest.raises(StateTransitionError, match=f"allowed from {current!r}"):
             check_move(current, new)
+
+
+def test_moving_to_appealed_sets_the_follow_up_from_the_response_time(
+    many_cases: tuple[Engine, Iterator[int]],
+) -> None:
+    """Issue 8: after `appealed` the case waits on the payer; its next date is the filing
+    day plus the level's response time in the payer profile (commercial: 60 days)."""
+    engine, ids = many_cases
+    case_id = next(ids)
+    for step in ("triaged", "in_progress"):
+        move(engine, case_id, step, user="ann")
+    case = move(engine, case_id, "appealed", user="ann", on=date(2026, 3, 2))
+    assert case.next_deadline == date(2026, 5, 1)
+    assert case.next_deadline_kind == "follow up: appeal level 1"
