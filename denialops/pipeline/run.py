@@ -91,11 +91,11 @@ class _FileRun:
         """The first interchange's separators (element, component, repetition, segment),
         kept with quarantined sets so they can be exported; None when there is no ISA."""
         if self._delimiters is None:
-            with self.source.open() as stream:
-                head = stream.read(ISA_LENGTH)
-            try:
+            try:  # an unreadable source (a corrupt archive) says so on its first read
+                with self.source.open() as stream:
+                    head = stream.read(ISA_LENGTH)
                 found = detect_delimiters(head)
-            except X12Error:
+            except (X12Error, OSError):
                 return None
             self._delimiters = found.element + found.component + found.repetition + found.segment
         return self._delimiters
