@@ -258,6 +258,15 @@ def _apply(summary: IngestSummary, run: _FileRun, result: _BatchResult) -> None:
         )
     for item, stored in result.stored:
         summary.add_stored(item.rem, stored)
+        for warning in item.rem.warnings:  # e.g. read with --repair separators
+            summary.warnings.append(
+                {
+                    "file": run.source.name,
+                    "st_control": item.rem.envelope.st_control,
+                    "trace_number": item.rem.trace_number,
+                    "warning": warning,
+                }
+            )
         if item.problems:
             summary.unbalanced.extend(unbalanced_entries(run.source.name, item.rem, item.problems))
     summary.add_tally(result.tally)

@@ -144,10 +144,12 @@ def remittance_detail(rem: Remittance) -> dict[str, object]:
         "payer": _party(rem.payer),
         "payee": _party(rem.payee),
         "segment_count": rem.segment_count,
+        "implementation_version": rem.implementation_version,
     }
     optional: dict[str, object] = {
         "payment_format": rem.payment.format_code,
         "payment_elements": rem.payment.elements,
+        "warnings": list(rem.warnings),
         "trace_type": rem.trace_type,
         "trace_reference": rem.trace_reference,
         "header_refs": rem.header_refs,

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from denialops.cli import app
+from denialops.store.schema import Remittance
 from tests.store.helpers import row_counts, url_of
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "835" / "public"
@@ -27,8 +28,16 @@ def test_repair_separators_is_opt_in_on_the_command_line(engine: Engine, tmp_pat
     copy.write_bytes(SAMPLE.read_bytes() + b"\n")
     args = ["ingest", str(copy), "--db", url, "--json", "--repair", "separators"]
     repaired = CliRunner().invoke(app, args)
-    assert json.loads(repaired.stdout)["transactions"] == 1, repaired.output
+    summary = json.loads(repaired.stdout)
+    assert summary["transactions"] == 1, repaired.output
     assert row_counts(engine)["remittance"] == 1
+    # the repair is said in the run's summary and kept on the stored remittance,
+    # with the version the remittance came in
+    assert any("--repair separators" in w["warning"] for w in summary["warnings"])
+    with engine.connect() as conn:
+        (detail,) = conn.execute(select(Remittance.detail)).scalars()
+    assert detail["implementation_version"].startswith("004010X091")
+    assert any("--repair separators" in w for w in detail["warnings"])
 
     bad = CliRunner().invoke(app, ["ingest", str(copy), "--db", url, "--repair", "everything"])
     assert bad.exit_code == 2
