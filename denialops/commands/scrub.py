@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from denialops.commands.common import DbOption, JsonOption, fail, print_json, user_errors
-
-if TYPE_CHECKING:
-    from denialops.store.database import Database
+from denialops.commands.common import (
+    DbOption,
+    JsonOption,
+    fail,
+    migrated_database,
+    print_json,
+    user_errors,
+)
 
 FAIL_ON = ("error", "warning", "never")
 
@@ -109,7 +112,7 @@ def scrub_command(
     with user_errors(), EditTables() as tables, ExitStack() as stack:
         conn = None
         if db is not None:
-            database = stack.enter_context(_database(db))
+            database = stack.enter_context(migrated_database(db))
             conn = stack.enter_context(database.read())
         history = None
         if conn is not None:
@@ -276,7 +279,7 @@ def prevention_report_command(
     if not claims and not remits:
         from denialops.scrub.stored import stored_prevention_report
 
-        with user_errors(), _database(db) as database, database.read() as conn:
+        with user_errors(), migrated_database(db) as database, database.read() as conn:
             report = stored_prevention_report(conn, since=first)
     elif not claims or not remits:
         raise fail("give both --claims and --remits, or neither (to read the database)")
@@ -325,7 +328,7 @@ def prevention_kpis_command(
 
     first = _date_option(since, "--since")
     last = _date_option(until, "--until")
-    with user_errors(), _database(db) as database, database.read() as conn:
+    with user_errors(), migrated_database(db) as database, database.read() as conn:
         measures = submitted_measures(conn, since=first, until=last)
     record = measures.as_record()
     if json_output:
@@ -337,18 +340,6 @@ def prevention_kpis_command(
     for key, value in record.items():
         shown = "-" if value is None else value
         typer.echo(f"  {key.replace('_', ' '):<28} {shown}")
-
-
-@contextmanager
-def _database(db: str | None) -> Iterator[Database]:
-    from denialops.store.database import Database
-
-    database = Database(db)
-    try:
-        database.migrate()
-        yield database
-    finally:
-        database.close()
 
 
 def _expand(paths: list[Path], suffixes: tuple[str, ...]) -> list[Path]:

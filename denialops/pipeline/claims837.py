@@ -84,7 +84,6 @@ def ingest_claim_file(
         from denialops.scrub.stored import learned_history
 
         scrubber = Scrubber(history=learned_history(conn))
-    chosen = scrubber
     tally = ClaimsTally()
     with source.open() as stream:
         for item in _batches(source, stream):
@@ -109,7 +108,7 @@ def ingest_claim_file(
                 )
                 continue
             with conn.begin_nested():
-                _store_batch(conn, item, file_id, chosen, tally)
+                _store_batch(conn, item, file_id, scrubber, tally)
     return tally
 
 
