@@ -67,6 +67,10 @@ class AnalyticsDB:
         """Column names and rows of a report query."""
         values = {k: self._value(v) for k, v in (params or {}).items()}
         if self.duck is not None:
+            # DuckDB refuses parameters the statement does not name (the work metrics
+            # share one parameter dict across their queries): pass only those it names.
+            named = set(_PARAM.findall(sql))
+            values = {k: v for k, v in values.items() if k in named}
             cursor = self.duck.execute(_PARAM.sub(r"$\1", sql), values)
             names = [d[0] for d in cursor.description]
             return names, [tuple(r) for r in cursor.fetchall()]

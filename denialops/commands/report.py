@@ -7,10 +7,11 @@ Thin shells over :mod:`denialops.analytics`: parse options, open the analytics e
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -20,6 +21,7 @@ from denialops.errors import DenialopsError
 
 if TYPE_CHECKING:
     from denialops.analytics.engine import AnalyticsDB
+    from denialops.analytics.metrics import KpiReport
 
 # The analytics stack (DuckDB, Arrow, SciPy, matplotlib) is imported inside each command:
 # importing it here would slow every other `denialops` command by seconds.
@@ -94,6 +96,90 @@ def _split(values: list[str] | None) -> list[str]:
     return [part.strip() for v in values or [] for part in v.split(",") if part.strip()]
 
 
+ByOption = Annotated[
+    list[str] | None,
+    typer.Option("--by", help=f"Cut by these (repeatable or comma-separated): {CUTS}."),
+]
+FormatOption = Annotated[
+    str, typer.Option("--format", help="table, csv, json or parquet (parquet needs --out).")
+]
+OutOption = Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Date open denials are aged at. Default: --until, else today."),
+]
+HourlyRateOption = Annotated[
+    str, typer.Option("--hourly-rate", help="Labor cost per hour of appeal work, dollars.")
+]
+
+
+def emit_kpis(
+    compute: Callable[..., KpiReport],
+    *,
+    by: list[str] | None,
+    since: str | None,
+    until: str | None,
+    where: list[str] | None,
+    output_format: str,
+    out: Path | None,
+    as_of: str | None,
+    hourly_rate: str,
+    plot: Path | None,
+) -> None:
+    """The body of every ``kpis`` command: check the options, call ``compute`` with
+    :func:`~denialops.analytics.metrics.compute_kpis`'s keyword arguments (it picks the
+    engine: database, DuckDB over Parquet, Spark SQL) and print or write the report."""
+    from denialops.analytics.charts import breakdown_spec, render
+    from denialops.analytics.export import (
+        report_csv,
+        report_json,
+        report_parquet,
+        report_table,
+        write_text_atomic,
+    )
+    from denialops.analytics.metrics import LaborCost
+    from denialops.files import check_output_path
+
+    with user_errors():
+        if output_format not in ("table", "csv", "json", "parquet"):
+            raise DenialopsError(
+                f"--format must be table, csv, json or parquet, got {output_format!r}"
+            )
+        if output_format == "parquet" and out is None:
+            raise DenialopsError("--format parquet needs --out FILE.parquet")
+        for path in (out, plot):
+            if path is not None:
+                check_output_path(path)
+        try:
+            labor = LaborCost(hourly_rate=Decimal(hourly_rate))
+        except InvalidOperation:
+            raise DenialopsError(f"--hourly-rate must be a number, got {hourly_rate!r}") from None
+        report = compute(
+            by=_split(by),
+            since=_date(since, "--since"),
+            until=_date(until, "--until"),
+            filters=_filters(where),
+            labor=labor,
+            as_of=_date(as_of, "--as-of"),
+        )
+        if output_format == "parquet":
+            assert out is not None
+            report_parquet(report, out)
+        else:
+            text = {"table": report_table, "csv": report_csv, "json": report_json}[output_format](
+                report
+            )
+            if out is None:
+                sys.stdout.write(text)
+            else:
+                write_text_atomic(out, text)
+        if output_format != "json":
+            for note in report.notes:  # JSON carries them in "notes"
+                typer.echo(f"note: {note}", err=True)
+        if plot is not None:
+            render(breakdown_spec(report), plot)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``report`` and ``export`` command groups to the application."""
     report_app = typer.Typer(
@@ -106,90 +192,40 @@ def register(app: typer.Typer) -> None:
 
     @report_app.command("kpis")
     def kpis_command(
-        by: Annotated[
-            list[str] | None,
-            typer.Option("--by", help=f"Cut by these (repeatable or comma-separated): {CUTS}."),
-        ] = None,
+        by: ByOption = None,
         since: SinceOption = None,
         until: UntilOption = None,
         where: WhereOption = None,
-        output_format: Annotated[
-            str,
-            typer.Option("--format", help="table, csv, json or parquet (parquet needs --out)."),
-        ] = "table",
-        out: Annotated[
-            Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")
-        ] = None,
-        as_of: Annotated[
-            str | None,
-            typer.Option(
-                "--as-of", help="Date open denials are aged at. Default: --until, else today."
-            ),
-        ] = None,
-        hourly_rate: Annotated[
-            str, typer.Option("--hourly-rate", help="Labor cost per hour of appeal work, dollars.")
-        ] = "45.00",
+        output_format: FormatOption = "table",
+        out: OutOption = None,
+        as_of: AsOfOption = None,
+        hourly_rate: HourlyRateOption = "45.00",
         plot: PlotOption = None,
         from_parquet: ParquetOption = None,
         db: DbOption = None,
     ) -> None:
         """KPIs (ids in docs/kpis.md): JSON is {"metrics": ...} or {"groups": [...]} with --by."""
-        from denialops.analytics.charts import breakdown_spec, render
-        from denialops.analytics.export import (
-            report_csv,
-            report_json,
-            report_parquet,
-            report_table,
-            write_text_atomic,
-        )
-        from denialops.analytics.metrics import LaborCost, compute_kpis
-        from denialops.files import check_output_path
+        from denialops.analytics.metrics import compute_kpis
 
-        with user_errors():
-            if output_format not in ("table", "csv", "json", "parquet"):
-                raise DenialopsError(
-                    f"--format must be table, csv, json or parquet, got {output_format!r}"
-                )  # noqa: E501
-            if output_format == "parquet" and out is None:
-                raise DenialopsError("--format parquet needs --out FILE.parquet")
-            for path in (out, plot):
-                if path is not None:
-                    check_output_path(path)
-            try:
-                labor = LaborCost(hourly_rate=Decimal(hourly_rate))
-            except InvalidOperation:
-                raise DenialopsError(
-                    f"--hourly-rate must be a number, got {hourly_rate!r}"
-                ) from None
+        def compute(**query: Any) -> KpiReport:
             analytics = _open(db, from_parquet)
             try:
-                report = compute_kpis(
-                    analytics,
-                    by=_split(by),
-                    since=_date(since, "--since"),
-                    until=_date(until, "--until"),
-                    filters=_filters(where),
-                    labor=labor,
-                    as_of=_date(as_of, "--as-of"),
-                )
+                return compute_kpis(analytics, **query)
             finally:
                 analytics.close()
-            if output_format == "parquet":
-                assert out is not None
-                report_parquet(report, out)
-            else:
-                text = {"table": report_table, "csv": report_csv, "json": report_json}[
-                    output_format
-                ](report)
-                if out is None:
-                    sys.stdout.write(text)
-                else:
-                    write_text_atomic(out, text)
-            if output_format != "json":
-                for note in report.notes:  # JSON carries them in "notes"
-                    typer.echo(f"note: {note}", err=True)
-            if plot is not None:
-                render(breakdown_spec(report), plot)
+
+        emit_kpis(
+            compute,
+            by=by,
+            since=since,
+            until=until,
+            where=where,
+            output_format=output_format,
+            out=out,
+            as_of=as_of,
+            hourly_rate=hourly_rate,
+            plot=plot,
+        )
 
     @report_app.command("refresh")
     def refresh_command(
