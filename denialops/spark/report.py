@@ -37,7 +37,7 @@ from denialops.analytics.fact_schema import (
 from denialops.errors import StoreError
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import SparkSession  # type: ignore[import-not-found, unused-ignore]
 
 _VARCHAR = re.compile(r"\bAS\s+VARCHAR\s*\)", re.IGNORECASE)
 _QUOTED = re.compile(r'"([^"\n]*)"')

@@ -29,7 +29,8 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def spark() -> Any:  # TEMPORARY: replaced by tests/spark/conftest.py once spark lands
     pytest.importorskip("pyspark")
-    from denialops.spark.session import spark_session
+    session_module = pytest.importorskip("denialops.spark.session")
+    spark_session = session_module.spark_session
 
     return spark_session("local[2]", "denialops-tests")
 
