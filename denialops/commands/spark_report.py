@@ -87,7 +87,9 @@ def register(app: typer.Typer) -> None:
         def compute(**query: Any) -> KpiReport:
             from denialops.analytics.metrics import compute_kpis
             from denialops.spark.report import open_spark_facts
-            from denialops.spark.session import spark_session
+            from denialops.spark.session import (  # type: ignore[import-not-found, unused-ignore]
+                spark_session,
+            )
 
             session = spark_session(master, "denialops spark report kpis")
             with open_spark_facts(session, directory) as facts:
