@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from denialops.errors import AmountError
+
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 
 
 def parse_amount(text: str) -> Decimal:
-    """Parse an X12 R-type amount; raises ValueError on anything that is not a number.
+    """Parse an X12 R-type amount; AmountError (a ValueError) on anything not a number.
 
     X12 allows only digits, one optional decimal point and a leading minus sign: no
     exponent, plus sign, spaces or digit separators (which Decimal alone would accept).
@@ -23,15 +25,15 @@ def parse_amount(text: str) -> Decimal:
     if not text.isascii() or (
         not text[1:].replace(".", "", 1).isdigit() and not text.replace(".", "", 1).isdigit()
     ):
-        raise ValueError(f"not a decimal amount: {text!r}")
+        raise AmountError(f"not a decimal amount: {text!r}")
     if text[0] not in "-.0123456789":
-        raise ValueError(f"not a decimal amount: {text!r}")
+        raise AmountError(f"not a decimal amount: {text!r}")
     try:
         value = Decimal(text)
     except InvalidOperation as exc:
-        raise ValueError(f"not a decimal amount: {text!r}") from exc
+        raise AmountError(f"not a decimal amount: {text!r}") from exc
     if not value.is_finite():
-        raise ValueError(f"not a finite amount: {text!r}")
+        raise AmountError(f"not a finite amount: {text!r}")
     return value
 
 
@@ -64,3 +66,36 @@ def x12_amount(value: Decimal) -> str:
     if text in ("", "-", "-0"):
         text = "0"
     return text
+
+
+MAX_OPTION_AMOUNT = Decimal("999999999.99")
+"""The largest amount a user may enter (a recovered amount, a rate, a filter bound):
+$999,999,999.99, above any single claim and well inside the store's precision."""
+
+
+def parse_option(
+    text: str, name: str, *, maximum: Decimal = MAX_OPTION_AMOUNT, allow_zero: bool = True
+) -> Decimal:
+    """An amount typed by a user (``--recovered``, ``--hourly-rate``, ...), checked.
+
+    The same rule as X12 amounts (digits, one point, no exponent, so ``1e999999``,
+    ``NaN`` and ``Infinity`` are refused), then: not negative, not above ``maximum``, at
+    most two decimal places. Raises :class:`~denialops.errors.AmountError` naming the
+    option.
+    """
+    from denialops.errors import AmountError
+
+    clean = text.strip().replace(",", "").lstrip("$")
+    try:
+        value = parse_amount(clean)
+    except (ValueError, IndexError):
+        raise AmountError(f"{name} must be an amount like 1234.56, got {text!r}") from None
+    if value < ZERO:
+        raise AmountError(f"{name} cannot be negative, got {text!r}")
+    if not allow_zero and value == ZERO:
+        raise AmountError(f"{name} must be more than 0")
+    if value > maximum:
+        raise AmountError(f"{name} cannot be more than {maximum:,}, got {text!r}")
+    if value != value.quantize(CENT):
+        raise AmountError(f"{name} has more than two decimal places: {text!r}")
+    return value

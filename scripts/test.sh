@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/ensure_postgres.sh
+bash scripts/ensure_chromium.sh
 echo "==> ruff" >&2
 .venv/bin/ruff check denialops tests bench
 .venv/bin/ruff format --check denialops tests bench

@@ -1,8 +1,9 @@
 """Chart specifications, in one place, and their renderers.
 
 A chart is a plain dict: a Vega-Lite v5 spec (data inlined), so the web dashboard can
-hand it to vega-embed unchanged, with a ``usermeta.denialops`` block that tells the
-matplotlib renderer what to draw for PNG/SVG. The spec builders take the report objects
+hand it to vega-embed (served from its own local assets) unchanged, with a
+``usermeta.denialops`` block that tells the matplotlib renderer what to draw for PNG/SVG
+(and for the inline SVG of the HTML page). The spec builders take the report objects
 (:class:`~denialops.analytics.pareto.ParetoResult`, :class:`TrendResult`,
 :class:`KpiReport`), never the database, so any caller with those objects gets the same
 chart.
@@ -10,6 +11,7 @@ chart.
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 from typing import Any
@@ -152,31 +154,44 @@ def breakdown_spec(report: KpiReport, metric: str = "denial_dollars_by_family") 
 
 _HTML = """<!doctype html>
 <html><head><meta charset="utf-8"><title>{title}</title>
-<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>
-<script src="https://cdn.jsdelivr.net/npm/vega-lite@5"></script>
-<script src="https://cdn.jsdelivr.net/npm/vega-embed@6"></script>
-</head><body><div id="chart"></div>
-<script type="application/json" id="spec">{spec}</script>
-<script>vegaEmbed("#chart", JSON.parse(document.getElementById("spec").textContent));</script>
+<style>body {{ font-family: sans-serif; margin: 1em; }}
+svg {{ max-width: 100%; height: auto; }}</style>
+</head><body>
+{svg}
+<script type="application/json" id="vega-lite-spec">{spec}</script>
 </body></html>
 """
 
 
 def render(spec: Spec, path: str | Path) -> Path:
-    """Write the chart: .html (Vega-Lite), .png or .svg (matplotlib)."""
+    """Write the chart to .png, .svg or .html, atomically (temporary file, then rename).
+
+    The HTML page is self-contained: the chart drawn server-side as inline SVG (hospital
+    networks have no internet, so nothing is loaded from a CDN), with the Vega-Lite spec
+    beside it in a ``<script type="application/json" id="vega-lite-spec">`` block for
+    tools (the web app) that draw it interactively with their own local Vega assets.
+    """
+    from denialops.files import atomic_path
+
     target = Path(path)
     suffix = target.suffix.lower()
-    if suffix == ".html":
-        text = json.dumps(spec).replace("</", "<\\/")
-        target.write_text(_HTML.format(title=spec.get("title", "chart"), spec=text), "utf-8")
-        return target
-    if suffix not in (".png", ".svg"):
+    if suffix not in (".png", ".svg", ".html"):
         raise DenialopsError(f"--plot must end in .png, .svg or .html, got {target.name!r}")
-    _render_matplotlib(spec, target)
+    with atomic_path(target) as temporary:
+        if suffix == ".html":
+            svg = _render_matplotlib(spec, "svg").decode("utf-8")
+            svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype
+            text = json.dumps(spec).replace("</", "<\\/")
+            title = html.escape(str(spec.get("title", "chart")))
+            temporary.write_text(_HTML.format(title=title, svg=svg, spec=text), "utf-8")
+        else:
+            temporary.write_bytes(_render_matplotlib(spec, suffix[1:]))
     return target
 
 
-def _render_matplotlib(spec: Spec, target: Path) -> None:
+def _render_matplotlib(spec: Spec, image_format: str) -> bytes:
+    import io
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -194,7 +209,9 @@ def _render_matplotlib(spec: Spec, target: Path) -> None:
             _draw_breakdown(ax, values)
         ax.set_title(meta["title"])
         fig.tight_layout()
-        fig.savefig(target, format=target.suffix[1:])
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=image_format)
+        return buffer.getvalue()
     finally:
         plt.close(fig)
 

@@ -14,11 +14,13 @@ Two kinds, because they answer different questions:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from denialops.errors import DenialopsError
+from denialops.errors import (
+    UnknownDimensionError as UnknownDimensionError,  # re-exported: defined in the one tree
+)
 
 CLAIM_DIMENSIONS: dict[str, str] = {
     "payer": "payer_id",
@@ -39,10 +41,6 @@ DENIAL_DIMENSIONS: dict[str, str] = {
     "service_line": "service_line",
 }
 DIMENSIONS = {**CLAIM_DIMENSIONS, **DENIAL_DIMENSIONS}
-
-
-class UnknownDimensionError(DenialopsError):
-    """A --by or filter name that is not one of the documented cuts."""
 
 
 def check_dimensions(names: Sequence[str]) -> tuple[str, ...]:
@@ -73,25 +71,30 @@ def where_clause(
     until: date | None,
     date_column: str = "remit_date",
     claim_only: bool = False,
-) -> tuple[str, list[Any]]:
-    """SQL conditions and parameters for a period and equality filters on cuts."""
+    tag: str = "w",
+    qualify: Callable[[str], str] | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """SQL conditions and named parameters (``:{tag}_...``) for a period and equality
+    filters on cuts. ``qualify`` maps a cut's column to the expression to compare."""
+    column = qualify or (lambda name: name)
     conditions: list[str] = []
-    params: list[Any] = []
+    params: dict[str, Any] = {}
     if since is not None:
-        conditions.append(f"{date_column} >= ?")
-        params.append(since)
+        conditions.append(f"{date_column} >= :{tag}_since")
+        params[f"{tag}_since"] = since
     if until is not None:
-        conditions.append(f"{date_column} <= ?")
-        params.append(until)
-    for name, value in filters.items():
+        conditions.append(f"{date_column} <= :{tag}_until")
+        params[f"{tag}_until"] = until
+    for i, (name, value) in enumerate(filters.items()):
         check_dimensions([name])
         if claim_only and name not in CLAIM_DIMENSIONS:
             continue
-        conditions.append(f"CAST({DIMENSIONS[name]} AS VARCHAR) = ?")
-        params.append(value)
-    return (" AND ".join(conditions) or "TRUE"), params
+        conditions.append(f"CAST({column(DIMENSIONS[name])} AS VARCHAR) = :{tag}_f{i}")
+        params[f"{tag}_f{i}"] = value
+    return (" AND ".join(conditions) or "1 = 1"), params
 
 
-def select_list(names: Sequence[str]) -> str:
+def select_list(names: Sequence[str], qualify: Callable[[str], str] | None = None) -> str:
     """The cut columns as ``expr AS name`` (dates rendered as ISO text for stable keys)."""
-    return ", ".join(f"CAST({DIMENSIONS[n]} AS VARCHAR) AS {n}" for n in names)
+    column = qualify or (lambda name: name)
+    return ", ".join(f"CAST({column(DIMENSIONS[n])} AS VARCHAR) AS {n}" for n in names)

@@ -3,7 +3,8 @@
 Answers the seed question "which root causes account for 70% of our clinical denials
 with payer X": causes are ranked by dollars (or by denied claims), and the answer is the
 shortest prefix of that ranking whose cumulative share reaches the requested share.
-Only initial-adjudication denials count, as for the initial denial rate (docs/kpis.md).
+Only initial-adjudication denials count, as for the initial denial rate, and duplicate-claim
+denials are left out unless asked for (docs/kpis.md).
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ def pareto(
     filters: Mapping[str, str] | None = None,
     since: date | None = None,
     until: date | None = None,
+    include_duplicates: bool = False,
 ) -> ParetoResult:
     """Causes ranked by ``measure`` with shares, and which of them answer ``share``."""
     if not 0 < share <= 1:
@@ -84,42 +86,42 @@ def pareto(
     check_dimensions([cause])
     filters = dict(filters or {})
     where, params = where_clause(filters, since=since, until=until)
-    value = "dollars" if measure == "dollars" else "denied_claims"
-    # Ties are broken by cause name so the answer is deterministic.
+    duplicates = "" if include_duplicates else "AND is_duplicate = 0"
     sql = f"""
-        WITH causes AS (
-            SELECT CAST({DIMENSIONS[cause]} AS VARCHAR) AS cause,
-                   COUNT(DISTINCT claim_id) AS denied_claims,
-                   SUM(amount) AS dollars
-            FROM denial_fact
-            WHERE is_denial AND is_initial AND {where}
-            GROUP BY 1
-        ),
-        ranked AS (
-            SELECT *,
-                   {value} / NULLIF(SUM({value}) OVER (), 0) AS share,
-                   SUM({value}) OVER (ORDER BY {value} DESC, cause
-                                      ROWS UNBOUNDED PRECEDING)
-                       / NULLIF(SUM({value}) OVER (), 0) AS cumulative
-            FROM causes
-        )
-        SELECT cause, denied_claims, dollars, share, cumulative,
-               COALESCE(LAG(cumulative) OVER (ORDER BY {value} DESC, cause), 0) < ?
-                   AS in_answer
-        FROM ranked
-        ORDER BY {value} DESC, cause
+        SELECT CAST({DIMENSIONS[cause]} AS VARCHAR) AS cause,
+               COUNT(DISTINCT claim_id) AS denied_claims,
+               SUM(amount_cents) AS cents
+        FROM fact_denial
+        WHERE is_initial = 1 {duplicates} AND {where}
+        GROUP BY CAST({DIMENSIONS[cause]} AS VARCHAR)
     """
-    rows = [
-        ParetoRow(
-            cause=c,
-            denied_claims=int(n),
-            dollars=Decimal(d),
-            share=round(float(s or 0), 6),
-            cumulative_share=round(float(cum or 0), 6),
-            in_answer=bool(ans),
-        )
-        for c, n, d, s, cum, ans in db.rows(sql, [*params, share])
+    causes = [
+        (str(c), int(n), (Decimal(str(cents)) / 100).quantize(Decimal("0.01")))
+        for c, n, cents in db.rows(sql, params)
     ]
+    # Ranked by the measure, ties broken by cause name so the answer is deterministic.
+    if measure == "dollars":
+        causes.sort(key=lambda r: (-r[2], r[0]))
+        values = [r[2] for r in causes]
+    else:
+        causes.sort(key=lambda r: (-r[1], r[0]))
+        values = [Decimal(r[1]) for r in causes]
+    total = sum(values, Decimal(0))
+    rows = []
+    running = Decimal(0)
+    for (name, claims, dollars), value in zip(causes, values, strict=True):
+        before = running / total if total else Decimal(0)
+        running += value
+        rows.append(
+            ParetoRow(
+                cause=name,
+                denied_claims=claims,
+                dollars=dollars,
+                share=round(float(value / total), 6) if total else 0.0,
+                cumulative_share=round(float(running / total), 6) if total else 0.0,
+                in_answer=bool(total) and before < Decimal(str(share)),
+            )
+        )
     return ParetoResult(
         cause_dimension=cause, measure=measure, share=share, filters=filters, rows=rows
     )

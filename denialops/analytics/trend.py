@@ -27,8 +27,8 @@ Event test (did a category move after a change, e.g. a new ED template)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -36,12 +36,15 @@ import numpy as np
 
 from denialops.analytics.dimensions import DIMENSIONS, check_dimensions, where_clause
 from denialops.analytics.engine import AnalyticsDB
+from denialops.analytics.facts import EARLIEST_PLAUSIBLE
 from denialops.errors import DenialopsError
 from denialops.money import fmt
 
 Freq = Literal["day", "week", "month"]
 Measure = Literal["count", "dollars"]
 FREQS: tuple[str, ...] = ("day", "week", "month")
+MAX_PERIODS = 20_000
+"""A series longer than this is refused (narrow it with --since/--until or a coarser --freq)."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,7 @@ class TrendResult:
     measure: Measure
     series: list[Series]
     event: EventResult | None = None
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -153,6 +157,7 @@ class TrendResult:
             "freq": self.freq,
             "measure": self.measure,
             "series": [s.to_json(self.measure) for s in self.series],
+            "notes": list(self.notes),
         }
         if self.event is not None:
             out["event"] = self.event.to_json()
@@ -171,50 +176,100 @@ def trend(
     settings: SpikeSettings = SpikeSettings(),
     event: tuple[date, str] | None = None,
     alpha: float = 0.05,
+    include_duplicates: bool = False,
+    max_periods: int = MAX_PERIODS,
 ) -> TrendResult:
     """Per-period denied claims (or dollars) per value of ``by``, gaps filled with zero."""
     if freq not in FREQS:
         raise DenialopsError(f"--freq must be one of {', '.join(FREQS)}, got {freq!r}")
     check_dimensions([by])
     where, params = where_clause(dict(filters or {}), since=since, until=until)
-    value = "COUNT(DISTINCT claim_id)" if measure == "count" else "SUM(amount)"
-    sql = f"""
-        WITH points AS (
-            SELECT CAST({DIMENSIONS[by]} AS VARCHAR) AS key,
-                   CAST(date_trunc('{freq}', remit_date) AS DATE) AS period,
-                   {value} AS value
-            FROM denial_fact
-            WHERE is_denial AND is_initial AND remit_date IS NOT NULL AND {where}
-            GROUP BY 1, 2
-        ),
-        span AS (SELECT MIN(period) AS lo, MAX(period) AS hi FROM points),
-        calendar AS (
-            SELECT CAST(unnest(generate_series(lo, hi, INTERVAL 1 {freq})) AS DATE) AS period
-            FROM span WHERE lo IS NOT NULL
-        ),
-        keys AS (SELECT DISTINCT key FROM points)
-        SELECT k.key, c.period, COALESCE(p.value, 0) AS value
-        FROM keys k CROSS JOIN calendar c
-        LEFT JOIN points p ON p.key = k.key AND p.period = c.period
-        ORDER BY k.key, c.period
-    """
-    rows = db.rows(sql, params)
-    grouped: dict[str, tuple[list[date], list[Decimal]]] = {}
-    for key, period, val in rows:  # one row per (key, period): aggregated already
-        periods, values = grouped.setdefault(key, ([], []))
-        periods.append(period)
-        values.append(Decimal(val))
-    series = [
-        Series(key, periods, values, detect_spikes([float(v) for v in values], settings))
-        for key, (periods, values) in grouped.items()
-    ]
+    duplicates = "" if include_duplicates else "AND is_duplicate = 0"
+    period = {"day": "remit_date", "week": "week", "month": "month"}[freq]
+    key = f"CAST({DIMENSIONS[by]} AS VARCHAR)"
+    rows = db.rows(
+        f"""
+        SELECT {key} AS key, {period} AS period,
+               COUNT(DISTINCT claim_id) AS claims, SUM(amount_cents) AS cents
+        FROM fact_denial
+        WHERE is_initial = 1 AND date_ok = 1 AND remit_date IS NOT NULL {duplicates}
+              AND {where}
+        GROUP BY {key}, {period}
+        """,
+        params,
+    )
+    ((ignored,),) = db.rows(
+        f"""SELECT COUNT(DISTINCT claim_id) FROM fact_denial
+            WHERE is_initial = 1 AND (date_ok = 0 OR remit_date IS NULL) {duplicates}
+                  AND {where}""",
+        params,
+    )
+    points: dict[str, dict[date, tuple[int, Decimal]]] = {}
+    for name, day, claims, cents in rows:
+        when = day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
+        points.setdefault(str(name), {})[when] = (int(claims), Decimal(str(cents)) / 100)
+    calendar = _calendar([d for series in points.values() for d in series], freq, limit=max_periods)
+    series = []
+    for name in sorted(points):
+        found = points[name]
+        counts = [found.get(p, (0, Decimal(0)))[0] for p in calendar]
+        dollars = [found.get(p, (0, Decimal(0)))[1].quantize(Decimal("0.01")) for p in calendar]
+        if measure == "count":
+            values = [Decimal(c) for c in counts]
+            spikes = detect_spikes([float(c) for c in counts], settings)
+        else:
+            values = dollars
+            spikes = detect_spikes(dollars_in_claims(dollars, counts), settings)
+        series.append(Series(name, list(calendar), values, spikes))
     result = TrendResult(by=by, freq=freq, measure=measure, series=series)
+    if ignored:
+        result.notes.append(
+            f"{int(ignored)} denied claims ignored: remit date missing or outside the plausible "
+            f"window ({EARLIEST_PLAUSIBLE} to one year after the file was loaded)"
+        )
     if event is not None:
         result.event = event_effect(
             db, by=by, event_date=event[0], label=event[1], filters=filters,
-            since=since, until=until, alpha=alpha,
+            since=since, until=until, alpha=alpha, include_duplicates=include_duplicates,
         )  # fmt: skip
     return result
+
+
+def _calendar(days: Sequence[date], freq: Freq, *, limit: int = MAX_PERIODS) -> list[date]:
+    """Every period from the first to the last found, so gaps show as zero."""
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    out: list[date] = []
+    current = first
+    while current <= last:
+        out.append(current)
+        if len(out) > limit:
+            raise DenialopsError(
+                f"the trend would have more than {limit:,} {freq}s ({first} to {last}); "
+                "narrow it with --since/--until or use a coarser --freq"
+            )
+        if freq == "month":
+            current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+        else:
+            current = current + timedelta(days=7 if freq == "week" else 1)
+    return out
+
+
+def dollars_in_claims(dollars: Sequence[Decimal], counts: Sequence[int]) -> list[float]:
+    """A dollar series in units of the series' mean denied dollars per denied claim.
+
+    The spike test's noise floor (``sqrt(median) + 1``) is that of a count; a dollar
+    series measured in "typical denied claims" has the same floor, so a week is a spike
+    when its dollars stand out like as many extra denied claims would. Without this, a
+    flat zero baseline made the z-score equal to the dollar amount.
+    """
+    total_claims = sum(counts)
+    total = sum(dollars, Decimal(0))
+    if total_claims == 0 or total == 0:
+        return [0.0 for _ in dollars]
+    unit = total / total_claims
+    return [float(d / unit) for d in dollars]
 
 
 # --- before / after an event -------------------------------------------------------------
@@ -312,24 +367,31 @@ def event_effect(
     since: date | None = None,
     until: date | None = None,
     alpha: float = 0.05,
+    include_duplicates: bool = False,
 ) -> EventResult:
     """Which values of ``by`` changed their denial rate per claim after ``event_date``."""
     check_dimensions([by])
     filters = dict(filters or {})
     where, params = where_clause(filters, since=since, until=until)
-    claim_where, claim_params = where_clause(filters, since=since, until=until, claim_only=True)
-    (before_claims, after_claims), *_ = db.rows(
-        f"""SELECT COUNT(*) FILTER (WHERE remit_date < ?), COUNT(*) FILTER (WHERE remit_date >= ?)
-            FROM claim_fact WHERE is_initial AND {claim_where}""",
-        [event_date, event_date, *claim_params],
+    claim_where, claim_params = where_clause(
+        filters, since=since, until=until, claim_only=True, tag="c"
     )
+    duplicates = "" if include_duplicates else "AND is_duplicate = 0"
+    (before_claims, after_claims), *_ = db.rows(
+        f"""SELECT SUM(CASE WHEN remit_date < :event THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN remit_date >= :event THEN 1 ELSE 0 END)
+            FROM fact_claim WHERE is_initial = 1 AND date_ok = 1 AND {claim_where}""",
+        {"event": event_date, **claim_params},
+    )
+    before_claims, after_claims = int(before_claims or 0), int(after_claims or 0)
+    key = f"CAST({DIMENSIONS[by]} AS VARCHAR)"
     counts = db.rows(
-        f"""SELECT CAST({DIMENSIONS[by]} AS VARCHAR) AS key,
-                   COUNT(DISTINCT claim_id) FILTER (WHERE remit_date < ?) AS before,
-                   COUNT(DISTINCT claim_id) FILTER (WHERE remit_date >= ?) AS after
-            FROM denial_fact WHERE is_denial AND is_initial AND {where}
-            GROUP BY 1 ORDER BY 1""",
-        [event_date, event_date, *params],
+        f"""SELECT {key} AS key,
+                   COUNT(DISTINCT CASE WHEN remit_date < :event THEN claim_id END) AS n_before,
+                   COUNT(DISTINCT CASE WHEN remit_date >= :event THEN claim_id END) AS n_after
+            FROM fact_denial WHERE is_initial = 1 AND date_ok = 1 {duplicates} AND {where}
+            GROUP BY {key} ORDER BY {key}""",
+        {"event": event_date, **params},
     )
     p_values = [rate_change_test(b, a, before_claims, after_claims) for _, b, a in counts]
     adjusted = holm(p_values)

@@ -27,15 +27,19 @@ from denialops.classify._rules import (
 )
 from denialops.classify._vocab import (
     FAMILIES,
+    LIABILITY_BY_GROUP,
     NEXT_ACTIONS,
     OWNERS,
     PROCESS_STEPS,
     SOFT_OR_HARD,
     UNCLASSIFIED,
+    Liability,
+    NextAction,
 )
 
 __all__ = [
     "FAMILIES",
+    "LIABILITY_BY_GROUP",
     "NEXT_ACTIONS",
     "OWNERS",
     "PROCESS_STEPS",
@@ -43,6 +47,8 @@ __all__ = [
     "SOFT_OR_HARD",
     "UNCLASSIFIED",
     "Classification",
+    "Liability",
+    "NextAction",
     "Outcome",
     "Problem",
     "Rule",

@@ -12,10 +12,20 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
-from denialops.classify._rules import MatchKey, Rule, RuleSet, describe_key, load_rules
-from denialops.classify._vocab import GROUP_CODES, UNCLASSIFIED
+from denialops.classify._rules import Constraint, MatchKey, Rule, RuleSet, describe_key, load_rules
+from denialops.classify._vocab import (
+    GROUP_CODES,
+    INVALID_GROUP,
+    INVALID_GROUPS,
+    LIABILITY_BY_GROUP,
+    PATIENT_ACTIONS,
+    UNCLASSIFIED,
+    Liability,
+    NextAction,
+)
 from denialops.codes import CodeEntry
 from denialops.codes._lists import status_on, today
+from denialops.errors import CodeError
 
 _CODE = re.compile(r"^(?:[A-Z]{1,2}\d{1,4}|\d{1,4})$")
 _GROUP = re.compile(r"^[A-Z]{2}$")
@@ -23,7 +33,11 @@ _GROUP = re.compile(r"^[A-Z]{2}$")
 
 @dataclass(frozen=True, slots=True)
 class Classification:
-    """The three layers for one adjustment, with the rule and rule-set version used."""
+    """The three layers for one adjustment, with the rule and rule-set version used.
+
+    ``liability`` comes from the group code alone (CO/PI provider, PR patient, OA other)
+    and bounds ``next_action``; ``checks`` are what to verify before taking it.
+    """
 
     is_denial: bool
     family: str | None
@@ -36,14 +50,40 @@ class Classification:
     ruleset_version: str
     warnings: tuple[str, ...] = ()
     needs_review: bool = False
+    liability: str | None = None
+    checks: tuple[str, ...] = ()
+
+
+PATIENT_CHECK = (
+    "confirm the patient is liable before billing: a signed ABN / waiver or advance notice "
+    "where the payer or state requires one, and No Surprises Act / state balance-billing rules"
+)
+_GROUP_RESTRICTION = re.compile(
+    r"use (?:only )?with group codes? ([A-Z]{2}(?:\s*(?:,|or|and)\s*[A-Z]{2})*)", re.IGNORECASE
+)
+
+
+def allowed_groups(carc_text: str) -> tuple[str, ...]:
+    """The groups a CARC's X12 text restricts it to ("Use only with Group Code OA");
+    empty when the text says nothing."""
+    match = _GROUP_RESTRICTION.search(carc_text)
+    if not match:
+        return ()
+    return tuple(
+        dict.fromkeys(
+            g.upper()
+            for g in re.findall(r"[A-Za-z]{2}", match.group(1))
+            if g.upper() in GROUP_CODES
+        )
+    )
 
 
 def parse_adjustment_code(text: str) -> tuple[str, str]:
-    """Split "CO-50" (or "CO50", "co 50") into group and CARC; ValueError if malformed."""
+    """Split "CO-50" (or "CO50", "co 50") into group and CARC; CodeError if malformed."""
     cleaned = text.strip().upper()
     match = re.match(r"^([A-Z]{2})[\s\-:]?([A-Z0-9]+)$", cleaned)
     if not match or not _CODE.match(match.group(2)):
-        raise ValueError(
+        raise CodeError(
             f"{text!r} is not a group code and CARC such as CO-50 (group: two letters; "
             "CARC: digits, or one or two letters then digits)"
         )
@@ -61,13 +101,19 @@ def default_rules() -> RuleSet:
 
 
 def _candidate_levels(
-    payer: str | None, group: str, carc: str, remarks: Sequence[str]
+    payer: str | None, group: str, carc: str, specific: Sequence[str], general: Sequence[str]
 ) -> list[list[MatchKey]]:
-    """Match keys from most to least specific; each inner list is one specificity."""
+    """Match keys from most to least specific; each inner list is one specificity.
+
+    Specific remarks (the root cause) come before general ones (constraints such as
+    MA130), which refine a reason only when no specific remark does.
+    """
     levels: list[list[MatchKey]] = []
     for who in ([payer] if payer else []) + [None]:
-        levels.append([(who, group, carc, r) for r in remarks])
-        levels.append([(who, None, carc, r) for r in remarks])
+        for remarks in (specific, general):
+            if remarks:
+                levels.append([(who, group, carc, r) for r in remarks])
+                levels.append([(who, None, carc, r) for r in remarks])
         levels.append([(who, group, carc, None)])
         levels.append([(who, None, carc, None)])
     return levels
@@ -77,17 +123,17 @@ def _match(
     rules: RuleSet, levels: list[list[MatchKey]]
 ) -> tuple[Rule | None, MatchKey | None, list[str]]:
     for level in levels:
-        hits = [(key, rules.lookup(key)) for key in level]
-        found = [(key, rule) for key, rule in hits if rule is not None]
+        found = [(key, rule) for key in level if (rule := rules.lookup(key)) is not None]
         if not found:
             continue
-        key, rule = found[0]
+        # rule precedence, never the order of the remarks, picks among several
+        key, rule = min(found, key=lambda hit: (hit[1].order, hit[1].id))
         notes: list[str] = []
-        others = {r.id: r for _k, r in found[1:] if r.outcome != rule.outcome}
+        others = sorted({r.id for _k, r in found if r.outcome != rule.outcome})
         if others:
             notes.append(
                 f"remarks point to different rules ({rule.id}, {', '.join(others)}); "
-                f"used {rule.id} from the first remark, {describe_key(key)}"
+                f"used {rule.id} ({describe_key(key)}), the rule that takes precedence"
             )
         return rule, key, notes
     return None, None, []
@@ -99,6 +145,87 @@ class _Resolved:
 
     base: Classification
     dated: tuple[tuple[str, CodeEntry], ...]
+
+
+def _unclassified(version: str, warnings: list[str]) -> Classification:
+    return Classification(
+        is_denial=True,
+        family=None,
+        category=UNCLASSIFIED,
+        soft_or_hard=None,
+        process_step=None,
+        owner=None,
+        next_action=NextAction.REVIEW.value,
+        rule=None,
+        ruleset_version=version,
+        warnings=tuple(warnings),
+        needs_review=True,
+    )
+
+
+def _with_constraints(result: Classification, constraints: Sequence[Constraint]) -> Classification:
+    """General remarks add their constraint to the root cause (in code order)."""
+    if not result.is_denial or not constraints:
+        return result
+    action, soft_or_hard, checks = result.next_action, result.soft_or_hard, list(result.checks)
+    for constraint in constraints:
+        if constraint.next_action and (
+            not constraint.instead_of or action in constraint.instead_of
+        ):
+            action = constraint.next_action
+        soft_or_hard = constraint.soft_or_hard or soft_or_hard
+        checks.extend(c for c in constraint.checks if c not in checks)
+    return replace(result, next_action=action, soft_or_hard=soft_or_hard, checks=tuple(checks))
+
+
+def _with_liability(result: Classification, group: str) -> Classification:
+    """The group code sets who is liable and bounds the next action, whatever the rule or
+    the remarks say: never bill the patient under CO/PI; PR leads to patient billing."""
+    if group in INVALID_GROUPS:
+        return replace(
+            result,
+            is_denial=False,
+            family=None,
+            category=INVALID_GROUP,
+            soft_or_hard=None,
+            process_step=None,
+            owner="billing",
+            next_action=NextAction.REVIEW.value,
+            needs_review=True,
+            liability=None,
+            checks=(),
+            warnings=(
+                *result.warnings,
+                f"{group} is not a valid CAS01 group in 005010 (reversals come as CLP02 22 "
+                f"with negated amounts): flagged, not counted as a denial (reason read as "
+                f"{result.category})",
+            ),
+        )
+    liability = LIABILITY_BY_GROUP.get(group)
+    result = replace(result, liability=liability.value if liability else None)
+    if liability is Liability.PROVIDER and result.next_action == NextAction.BILL_PATIENT:
+        instead = NextAction.WRITE_OFF if result.is_denial else NextAction.CONTRACTUAL_ADJUSTMENT
+        return replace(
+            result,
+            next_action=instead.value,
+            warnings=(
+                *result.warnings,
+                f"group {group}: the provider is liable and the patient may not be billed "
+                f"(balance billing): {instead.value} instead of bill_patient",
+            ),
+        )
+    if (
+        liability is Liability.PATIENT
+        and result.next_action not in PATIENT_ACTIONS
+        and result.category != UNCLASSIFIED
+    ):
+        return replace(
+            result,
+            next_action=NextAction.BILL_PATIENT.value,
+            owner="billing",
+            checks=result.checks or (PATIENT_CHECK,),
+        )
+    return result
 
 
 def _resolve(
@@ -114,9 +241,21 @@ def _resolve(
     if entry is None:
         warnings.append(f"CARC {carc!r} is not on the CARC list")
         review = True
-    elif entry.start or entry.stop or entry.stop_unknown:
-        dated.append(("CARC", entry))
-    refining: list[str] = []
+    else:
+        if entry.start or entry.stop or entry.stop_unknown:
+            dated.append(("CARC", entry))
+        allowed = allowed_groups(entry.text)
+        if (
+            allowed
+            and group in GROUP_CODES
+            and group not in INVALID_GROUPS
+            and group not in allowed
+        ):
+            warnings.append(
+                f"CARC {carc} is for group code {' or '.join(allowed)} only (X12 code text); "
+                f"accepted under {group}"
+            )
+    refining: set[str] = set()
     for remark in remarks:
         rentry = ruleset.rarcs.entries.get(remark) if _CODE.match(remark) else None
         if rentry is None:
@@ -125,26 +264,15 @@ def _resolve(
         if rentry.start or rentry.stop or rentry.stop_unknown:
             dated.append(("RARC", rentry))
         if not rentry.text.lstrip().lower().startswith("alert:"):
-            refining.append(remark)
-
-    rule, _key, notes = _match(ruleset, _candidate_levels(payer, group, carc, refining))
+            refining.add(remark)
+    general = sorted(r for r in refining if r in ruleset.constraints)
+    specific = sorted(r for r in refining if r not in ruleset.constraints)
+    rule, _key, notes = _match(ruleset, _candidate_levels(payer, group, carc, specific, general))
     warnings.extend(notes)
     if rule is None:
         if entry is not None:
             warnings.append(f"no rule covers {group}-{carc}")
-        base = Classification(
-            is_denial=True,
-            family=None,
-            category=UNCLASSIFIED,
-            soft_or_hard=None,
-            process_step=None,
-            owner=None,
-            next_action="review",
-            rule=None,
-            ruleset_version=ruleset.version,
-            warnings=tuple(warnings),
-            needs_review=True,
-        )
+        base = _unclassified(ruleset.version, warnings)
     else:
         outcome = rule.outcome
         base = Classification(
@@ -159,7 +287,10 @@ def _resolve(
             ruleset_version=ruleset.version,
             warnings=tuple(warnings),
             needs_review=review or outcome.needs_review,
+            checks=outcome.checks,
         )
+    base = _with_constraints(base, [ruleset.constraints[r] for r in general])
+    base = _with_liability(base, group)
     return _Resolved(base, tuple(dated))
 
 
@@ -195,7 +326,7 @@ def classify(
     ruleset = rules or default_rules()
     group = group.strip().upper()
     carc = carc.strip().upper()
-    remarks = tuple(r.strip().upper() for r in rarcs if r and r.strip())
+    remarks = tuple(sorted({r.strip().upper() for r in rarcs if r and r.strip()}))
     payer = payer.strip() if payer and payer.strip() else None
     memo = ruleset.memo()
     memo_key = (payer, group, carc, remarks)

@@ -23,6 +23,8 @@ import yaml
 from denialops.classify._vocab import (
     FAMILIES,
     GROUP_CODES,
+    INVALID_GROUP,
+    LIABILITY_BY_GROUP,
     NEXT_ACTIONS,
     OWNERS,
     PROCESS_STEPS,
@@ -45,11 +47,13 @@ OUTCOME_FIELDS = (
     "owner",
     "next_action",
     "needs_review",
+    "checks",
 )
 _MATCH_FIELDS = ("id", "payer", "group", "carc", "rarc")
 _RULE_FIELDS = {*_MATCH_FIELDS, "category", "note", *OUTCOME_FIELDS}
 _CATEGORY_FIELDS = {*OUTCOME_FIELDS, "note"}
-_TOP_FIELDS = {"version", "categories", "rules"}
+_TOP_FIELDS = {"version", "categories", "rules", "remark_constraints"}
+_CONSTRAINT_FIELDS = {"soft_or_hard", "next_action", "instead_of", "checks", "note"}
 _CHOICES: dict[str, tuple[str, ...]] = {
     "family": FAMILIES,
     "soft_or_hard": SOFT_OR_HARD,
@@ -75,6 +79,8 @@ class Outcome:
     owner: str | None = None
     next_action: str = "review"
     needs_review: bool = False
+    checks: tuple[str, ...] = ()
+    """What to verify before the next action (e.g. "verify the ABN is on file")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +93,29 @@ class Rule:
     source: str
     line: int
     note: str = ""
+    order: int = 0
+    """Precedence among rules matched by different remarks at the same specificity
+    (lower wins: user rules, then shipped rules in file order), so the order of the
+    remarks on the remittance never decides."""
 
     @property
     def where(self) -> str:
         return f"{self.source}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """A general remark (e.g. MA130 "no appeal rights") that adds a constraint to
+    whatever root cause the specific remarks give, instead of replacing it."""
+
+    remark: str
+    soft_or_hard: str | None = None
+    next_action: str | None = None
+    instead_of: tuple[str, ...] = ()
+    """The next actions it replaces (empty: any)."""
+    checks: tuple[str, ...] = ()
+    source: str = ""
+    line: int = 0
 
 
 def specificity(key: MatchKey) -> tuple[int, int, int]:
@@ -133,6 +158,7 @@ class RuleSet:
     carcs: CodeList = field(default_factory=lambda: code_list("carc"))
     rarcs: CodeList = field(default_factory=lambda: code_list("rarc"))
     """The code lists in force when the rules were loaded (and validated against)."""
+    constraints: dict[str, Constraint] = field(default_factory=dict)
     index: dict[MatchKey, Rule] = field(default_factory=dict)
     _memo: dict[object, object] = field(default_factory=dict, repr=False)
 
@@ -191,6 +217,14 @@ def _line_of(mapping: dict[str, Any], key: str | None = None) -> int:
     return line if isinstance(line, int) else 0
 
 
+def _as_texts(value: Any) -> list[str] | None:
+    """A text or a list of texts (checks, next actions)."""
+    items = value if isinstance(value, list) else [value]
+    if not all(isinstance(item, str) and item.strip() for item in items):
+        return None
+    return [item.strip() for item in items]
+
+
 def _as_codes(value: Any) -> list[str] | None:
     """A code or a list of codes as upper-case strings (YAML may read 50 as an int)."""
     items = value if isinstance(value, list) else [value]
@@ -211,6 +245,7 @@ class _FileParser:
         self.categories: dict[str, Outcome] = {}
         self.known = known_categories
         self.rules: list[Rule] = []
+        self.constraints: dict[str, Constraint] = {}
         self.carcs = code_list("carc")
         self.rarcs = code_list("rarc")
 
@@ -242,6 +277,15 @@ class _FileParser:
             if name.startswith("__"):
                 continue
             self._category(name, spec, categories.get(_KEY_LINES, {}).get(name, 0))
+        constraints = document.get("remark_constraints") or {}
+        if not isinstance(constraints, dict):
+            self.problem(
+                _line_of(document, "remark_constraints"), "'remark_constraints' must be a mapping"
+            )
+            constraints = {}
+        for remark, spec in constraints.items():
+            if not remark.startswith("__"):
+                self._constraint(remark, spec, constraints.get(_KEY_LINES, {}).get(remark, 0))
         rules = document.get("rules") or []
         if not isinstance(rules, list):
             self.problem(_line_of(document, "rules"), "'rules' must be a list")
@@ -263,6 +307,12 @@ class _FileParser:
                 if not isinstance(value, bool):
                     self.problem(line, f"{what}: {name} must be true or false, not {value!r}")
                     continue
+            elif name == "checks":
+                checks = _as_texts(value)
+                if checks is None:
+                    self.problem(line, f"{what}: checks must be a text or a list of texts")
+                    continue
+                value = checks
             elif value is not None:
                 choices = _CHOICES[name]
                 if value not in choices:
@@ -275,6 +325,36 @@ class _FileParser:
             values[name] = value
         return values
 
+    def _constraint(self, remark: str, spec: Any, line: int) -> None:
+        what = f"remark constraint {remark!r}"
+        if not isinstance(spec, dict):
+            self.problem(line, f"{what}: expected a mapping")
+            return
+        for key in spec:
+            if key not in _CONSTRAINT_FIELDS and not key.startswith("__"):
+                self.problem(_line_of(spec, key), f"{what}: unknown field {key!r}")
+        codes = self._codes({"rarc": remark, _LINE: line}, "rarc", what, required=True)
+        if not codes:
+            return
+        values = self._check_outcome_fields(
+            {k: v for k, v in spec.items() if k in ("soft_or_hard", "next_action", "checks")}
+            | {_KEY_LINES: spec.get(_KEY_LINES, {})},
+            what,
+        )
+        instead = _as_texts(spec.get("instead_of", []))
+        if instead is None or any(a not in NEXT_ACTIONS for a in instead):
+            self.problem(_line_of(spec, "instead_of"), f"{what}: instead_of lists next actions")
+            instead = []
+        self.constraints[codes[0]] = Constraint(
+            remark=codes[0],
+            soft_or_hard=values.get("soft_or_hard"),
+            next_action=values.get("next_action"),
+            instead_of=tuple(instead),
+            checks=tuple(values.get("checks", ())),
+            source=self.source,
+            line=line,
+        )
+
     def _category(self, name: str, spec: Any, line: int) -> None:
         if not isinstance(spec, dict):
             self.problem(line, f"category {name!r}: expected a mapping of defaults")
@@ -282,10 +362,12 @@ class _FileParser:
         for key in spec:
             if key not in _CATEGORY_FIELDS and not key.startswith("__"):
                 self.problem(_line_of(spec, key), f"category {name!r}: unknown field {key!r}")
-        if name == UNCLASSIFIED:
+        if name in (UNCLASSIFIED, INVALID_GROUP):
             self.problem(line, f"category {name!r} is reserved for codes no rule covers")
             return
         values = self._check_outcome_fields(spec, f"category {name!r}")
+        if "checks" in values:
+            values["checks"] = tuple(values["checks"])
         outcome = Outcome(category=name, **values)
         if outcome.is_denial and outcome.family is None and not outcome.needs_review:
             self.problem(line, f"category {name!r}: a denial category needs a family")
@@ -354,11 +436,23 @@ class _FileParser:
             self.problem(_line_of(spec, "category"), f"{what}: unknown category {category!r}")
             return
         overrides = self._check_outcome_fields(spec, what)
+        if "checks" in overrides:
+            overrides["checks"] = tuple(overrides["checks"])
         if carcs is None or remarks is None or not carcs:
             return
         outcome = replace(base, **overrides)
         if not outcome.is_denial and outcome.family is not None:
             self.problem(line, f"{what}: a non-denial has no family")
+        if (
+            group is not None
+            and LIABILITY_BY_GROUP.get(group) == "provider"
+            and outcome.next_action == "bill_patient"
+        ):
+            self.problem(
+                _line_of(spec, "next_action") if "next_action" in spec else line,
+                f"{what}: group {group} makes the provider liable: bill_patient would be "
+                "balance billing",
+            )
         refinements: list[str | None] = list(remarks) if remarks else [None]
         keys = tuple((payer, group, carc, remark) for carc in carcs for remark in refinements)
         rule_id = spec.get("id")
@@ -375,6 +469,7 @@ class _FileParser:
                 source=self.source,
                 line=line,
                 note=str(spec.get("note", "")),
+                order=len(self.rules),
             )
         )
 
@@ -413,10 +508,17 @@ def _same_file_conflicts(rules: list[Rule]) -> list[Problem]:
 def _parse(
     text: str, source: str, known: dict[str, Outcome]
 ) -> tuple[dict[str, Outcome], list[Rule], list[Problem]]:
+    categories, rules, problems, _constraints = _parse_all(text, source, known)
+    return categories, rules, problems
+
+
+def _parse_all(
+    text: str, source: str, known: dict[str, Outcome]
+) -> tuple[dict[str, Outcome], list[Rule], list[Problem], dict[str, Constraint]]:
     parser = _FileParser(source, known)
     parser.parse(text)
     problems = parser.problems + _same_file_conflicts(parser.rules)
-    return parser.categories, parser.rules, problems
+    return parser.categories, parser.rules, problems, parser.constraints
 
 
 def shipped_rules_text() -> str:
@@ -458,7 +560,7 @@ def load_rules(user_file: Path | None = None) -> RuleSet:
     file, unknown codes and bad values raise RulesError naming the file and line.
     """
     shipped_text = shipped_rules_text()
-    categories, rules, problems = _parse(shipped_text, SHIPPED_NAME, {})
+    categories, rules, problems, constraints = _parse_all(shipped_text, SHIPPED_NAME, {})
     if problems:
         _raise(problems)
     sources = [SHIPPED_NAME]
@@ -467,15 +569,22 @@ def load_rules(user_file: Path | None = None) -> RuleSet:
     path = user_file or (Path(env_file) if env_file else None)
     if path is not None:
         user_text = _read_user_file(path)
-        user_categories, user_rules, user_problems = _parse(user_text, str(path), categories)
+        user_categories, user_rules, user_problems, user_constraints = _parse_all(
+            user_text, str(path), categories
+        )
         if user_problems:
             _raise(user_problems)
         categories = {**categories, **user_categories}
+        constraints = {**constraints, **user_constraints}
         replaced = {key for rule in user_rules for key in rule.keys}
         kept = [
             replace(rule, keys=tuple(k for k in rule.keys if k not in replaced)) for rule in rules
         ]
-        rules = [r for r in kept if r.keys] + user_rules
+        # user rules take precedence over shipped ones matched by another remark
+        first = [
+            replace(rule, order=rule.order - len(user_rules) - len(rules)) for rule in user_rules
+        ]
+        rules = [r for r in kept if r.keys] + first
         sources.append(str(path))
         digest.update(b"\0" + user_text.encode("utf-8"))
     return RuleSet(
@@ -483,4 +592,5 @@ def load_rules(user_file: Path | None = None) -> RuleSet:
         categories=categories,
         version=digest.hexdigest()[:12],
         sources=sources,
+        constraints=constraints,
     )

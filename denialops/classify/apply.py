@@ -1,14 +1,18 @@
 """Applying the rules to stored remittances, and the denial views built on the result.
 
-:func:`classify_remittance` runs inside ingest's transaction, so it is set-based: each
-distinct (payer, group, CARC, RARCs) is classified once and the adjustment rows that
-share a result are updated with one statement. :func:`reclassify` re-applies (changed)
-rules to everything stored and moves each replaced result to ``classification_history``.
+:func:`classify_claims` is the one path (ingest's pipeline step, ``reclassify`` and the
+:func:`classify_remittance` wrapper all use it): set based over a scope of claims, each
+distinct (payer, group, CARC, RARCs, date judged on) classified once in Python, the
+results written with one ``UPDATE ... FROM`` and the claims' view with one executemany.
+Codes are judged on the service date (line, else claim), else the remittance's date.
+:func:`reclassify` re-applies (changed) rules to everything stored and moves each
+replaced result to ``classification_history``.
 
 Claim-level view (:func:`claim_denial_view`): a claim is ``fully_denied`` when the payer
 says so (CLP02 = 4) or paid nothing while refusing something and leaving nothing to the
-patient, ``partially_denied`` when any dollars carry a denial reason, else ``paid``. Its
-primary denial reason is the category carrying the most denied dollars.
+patient (PR lines count as the patient's, denial lines included), ``partially_denied``
+when any dollars carry a denial reason, else ``paid``. Its primary denial reason is the
+category carrying the most denied dollars.
 """
 
 from __future__ import annotations
@@ -22,17 +26,20 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import (
-    ColumnElement,
+    Column,
     Connection,
+    DateTime,
     Engine,
+    Integer,
+    MetaData,
     String,
     Table,
     and_,
     bindparam,
     case,
     func,
-    insert,
     select,
+    text,
     update,
 )
 from sqlalchemy import cast as sql_cast
@@ -42,11 +49,14 @@ from denialops.classify._rules import RuleSet
 from denialops.classify._vocab import UNCLASSIFIED
 from denialops.money import CENT, ZERO, total
 from denialops.store import schema
+from denialops.vocabulary import DENIED_STATUS, REVERSAL_STATUS
 
 ADJUSTMENT = cast(Table, schema.Adjustment.__table__)
 CLAIM = cast(Table, schema.Claim.__table__)
 REMITTANCE = cast(Table, schema.Remittance.__table__)
 HISTORY = cast(Table, schema.ClassificationHistory.__table__)
+SCOPE_TABLE = Table("classify_scope", MetaData(), Column("id", Integer, primary_key=True))
+"""The temporary table of claim ids one set-based classification works on."""
 
 RESULT_COLUMNS = (
     "is_denial",
@@ -60,9 +70,12 @@ RESULT_COLUMNS = (
     "ruleset_version",
     "needs_review",
 )
+LAYER_COLUMNS = ("liability", "checks", "warnings")
+"""Also written by classification, not kept in ``classification_history``."""
+_JSON_COLUMNS = ("checks", "warnings")
 _CHUNK = 500
-_REVERSAL = "22"
-_DENIED = "4"
+_REVERSAL = REVERSAL_STATUS
+_DENIED = DENIED_STATUS
 
 ReasonKey = tuple[str | None, str, str, tuple[str, ...], date | None]
 """(payer, group, CARC, RARCs, date judged on): what a classification depends on."""
@@ -97,24 +110,19 @@ def adjustment_values(result: Classification) -> dict[str, Any]:
         "rule_id": result.rule,
         "ruleset_version": result.ruleset_version,
         "needs_review": result.needs_review,
+        "liability": result.liability,
+        "checks": list(result.checks),
+        "warnings": list(result.warnings),
     }
 
 
-def _chunks(items: Sequence[int], size: int = _CHUNK) -> Iterable[Sequence[int]]:
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def _update_groups(conn: Connection, groups: dict[tuple[Any, ...], list[int]]) -> None:
-    """One UPDATE per distinct result (ids in chunks), not one per row."""
-    for values_key, ids in groups.items():
-        values = dict(zip(RESULT_COLUMNS, values_key, strict=True))
-        for chunk in _chunks(ids):
-            conn.execute(update(ADJUSTMENT).where(ADJUSTMENT.c.id.in_(chunk)).values(**values))
-
-
 def _judged_on(production: date | None, payment: date | None) -> date | None:
-    """Codes are judged by the list in force when the payer produced the remittance."""
+    """The remittance's date, for a code with no service date to be judged on."""
     return production or payment
 
 
@@ -127,6 +135,8 @@ class ClaimDenialView:
     primary_category: str | None
     primary_family: str | None
     denied_amount: Decimal
+    patient_responsibility: Decimal = ZERO
+    """What the patient owes on the claim's PR lines, denial lines included."""
 
 
 def claim_denial_view(
@@ -147,12 +157,12 @@ def claim_denial_view(
         # most dollars first; ties go to the alphabetically first category (stable output)
         _amount, primary = min(positive, key=lambda item: (-item[0], str(item[1][0])))
     if status == _REVERSAL:
-        return ClaimDenialView("paid", None, None, denied)
+        return ClaimDenialView("paid", None, None, denied, patient_share)
     if status == _DENIED or (paid <= 0 and denied > 0 and patient_share <= 0):
-        return ClaimDenialView("fully_denied", primary[0], primary[1], denied)
+        return ClaimDenialView("fully_denied", primary[0], primary[1], denied, patient_share)
     if denied > 0:
-        return ClaimDenialView("partially_denied", primary[0], primary[1], denied)
-    return ClaimDenialView("paid", None, None, denied)
+        return ClaimDenialView("partially_denied", primary[0], primary[1], denied, patient_share)
+    return ClaimDenialView("paid", None, None, denied, patient_share)
 
 
 def _claim_changes(
@@ -191,204 +201,152 @@ def _claim_changes(
     return changes
 
 
-def _refresh_claims(conn: Connection, claim_filter: ColumnElement[bool]) -> int:
-    """Recompute the claim-level fields of the selected claims; returns claims changed."""
-    claims = conn.execute(
-        select(
-            CLAIM.c.id,
-            CLAIM.c.status,
-            CLAIM.c.paid,
-            CLAIM.c.denial_status,
-            CLAIM.c.primary_denial_category,
-            CLAIM.c.primary_denial_family,
-            CLAIM.c.denied_amount,
-        ).where(claim_filter)
-    ).all()
-    if not claims:
-        return 0
-    ids = [row.id for row in claims]
-    denied: dict[int, dict[tuple[str | None, str | None], Decimal]] = defaultdict(dict)
-    patient: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for chunk in _chunks(ids):
-        rows = conn.execute(
-            select(
-                ADJUSTMENT.c.claim_id,
-                ADJUSTMENT.c.is_denial,
-                ADJUSTMENT.c.category,
-                ADJUSTMENT.c.family,
-                ADJUSTMENT.c.group_code,
-                func.sum(ADJUSTMENT.c.amount),
-            )
-            .where(ADJUSTMENT.c.claim_id.in_(chunk))
-            .group_by(
-                ADJUSTMENT.c.claim_id,
-                ADJUSTMENT.c.is_denial,
-                ADJUSTMENT.c.category,
-                ADJUSTMENT.c.family,
-                ADJUSTMENT.c.group_code,
-            )
-        ).all()
-        for claim_id, is_denial, category, family, group, amount in rows:
-            if is_denial:
-                key = (category, family)
-                denied[claim_id][key] = denied[claim_id].get(key, ZERO) + _money(amount)
-            elif group == "PR":
-                patient[claim_id] += _money(amount)
-    changes = _claim_changes(claims, denied, patient)
-    if changes:
-        conn.execute(
-            update(CLAIM)
-            .where(CLAIM.c.id == bindparam("b_id"))
-            .values(
-                denial_status=bindparam("b_status"),
-                primary_denial_category=bindparam("b_category"),
-                primary_denial_family=bindparam("b_family"),
-                denied_amount=bindparam("b_amount"),
-            ),
-            changes,
+# --------------------------------------------------------------------------- set-based core
+#
+# One pass over a scope of claims (a temporary table of claim ids):
+#   1. SELECT the DISTINCT (payer, group, CARC, RARCs, date judged on) of the scope;
+#   2. classify each combination once in Python;
+#   3. write the results to a temporary table and UPDATE adjustment FROM a join with it
+#      (with history rows first when re-applying rules);
+#   4. recompute the claim-level view of the scope's claims from one grouped SELECT and
+#      write only the claims whose view changed (executemany).
+# No statement is issued per adjustment or per claim.
+
+_SCOPE = "classify_scope"
+_RESULTS = "classify_result"
+_KEY_COLUMNS = ("payer", "grp", "reason", "rarcs", "judged")
+_KEY_SQL = {
+    "payer": "COALESCE(c.payer_id, '')",
+    "grp": "a.group_code",
+    "reason": "a.reason_code",
+    "rarcs": "COALESCE(CAST(a.rarcs AS TEXT), '')",
+    # a code is judged on the service date, else the remittance's date
+    "judged": "COALESCE(CAST(COALESCE(sl.service_date, c.service_date, r.production_date, "
+    "r.payment_date) AS VARCHAR(10)), '')",
+}
+# The scope is an IN (SELECT ...) on the claim join: SQLite then drives the join from
+# the scope's rows (claim by rowid, adjustments by ix_adjustment_claim) instead of scanning
+# every adjustment (it has no statistics saying the temporary table is small).
+_SCOPED_ADJUSTMENTS = (
+    f"adjustment a JOIN claim c ON c.id = a.claim_id AND a.claim_id IN (SELECT id FROM {_SCOPE}) "
+    "JOIN remittance r ON r.id = a.remittance_id "
+    "LEFT JOIN service_line sl ON sl.id = a.service_line_id"
+)
+_JOINED = f"{_SCOPED_ADJUSTMENTS} JOIN {_RESULTS} x ON " + " AND ".join(
+    f"x.{k} = {_KEY_SQL[k]}" for k in ("reason", "grp", "payer", "rarcs", "judged")
+)
+_HISTORY_COLUMNS = tuple(c for c in RESULT_COLUMNS if c != "needs_review")
+
+
+def _differs(conn: Connection, left: str, right: str) -> str:
+    """NULL-safe inequality in the connection's dialect."""
+    operator = "IS NOT" if conn.dialect.name == "sqlite" else "IS DISTINCT FROM"
+    return f"{left} {operator} {right}"
+
+
+def _outcome_differs(conn: Connection) -> str:
+    return "(" + " OR ".join(_differs(conn, f"a.{c}", f"x.{c}") for c in _OUTCOME_COLUMNS) + ")"
+
+
+def _empty_temp(conn: Connection) -> None:
+    """Empty the temporary tables (kept for the connection: no DDL per call)."""
+    for table in (_SCOPE, _RESULTS):
+        conn.execute(text(f"DELETE FROM {table}"))
+
+
+def _make_scope(conn: Connection, claim_ids: Iterable[int]) -> int:
+    """The temporary table of the claims to classify; returns how many."""
+    _create_temp(conn)
+    _empty_temp(conn)
+    ids = sorted(set(claim_ids))
+    for chunk in _chunks(ids, 5000):
+        conn.execute(text(f"INSERT INTO {_SCOPE} (id) VALUES (:id)"), [{"id": i} for i in chunk])
+    return len(ids)
+
+
+def _classify_combinations(conn: Connection, ruleset: RuleSet) -> list[dict[str, Any]]:
+    """Each distinct (payer, group, CARC, RARCs, date) of the scope, classified once."""
+    keys = ", ".join(f"{_KEY_SQL[k]} AS {k}" for k in _KEY_COLUMNS)
+    rows = conn.execute(text(f"SELECT DISTINCT {keys} FROM {_SCOPED_ADJUSTMENTS}")).all()
+    out: list[dict[str, Any]] = []
+    for payer, group, reason, rarcs, judged in rows:
+        on = date.fromisoformat(judged[:10]) if judged else None
+        result = classify(
+            group, reason, _remarks(rarcs or None), payer=payer or None, on=on, rules=ruleset
         )
-    return len(changes)
-
-
-# --------------------------------------------------------------------------- ingest hook
-
-
-def _as_date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-class _Driver:
-    """Plain DBAPI access on the caller's connection (same transaction).
-
-    The ingest hook runs once per remittance while ingest is benchmarked, so it skips
-    SQLAlchemy's per-row parameter processing: SQLite gets floats for money (it stores
-    Numeric as REAL, as SQLAlchemy does) and PostgreSQL gets Decimals.
-    """
-
-    def __init__(self, conn: Connection) -> None:
-        self.cursor: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        self.sqlite = conn.dialect.name == "sqlite"
-
-    def money(self, value: Decimal) -> Any:
-        return float(value) if self.sqlite else value
-
-    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        self.cursor.execute(sql.replace("?", self.mark), params)
-        return list(self.cursor.fetchall())
-
-    def update_in(self, table: str, values: dict[str, Any], ids: Sequence[int]) -> None:
-        assignments = ", ".join(f"{column} = {self.mark}" for column in values)
-        for chunk in _chunks(ids):
-            marks = ", ".join([self.mark] * len(chunk))
-            self.cursor.execute(
-                f"UPDATE {table} SET {assignments} WHERE id IN ({marks})",
-                [*values.values(), *chunk],
-            )
-
-    def update_results_pg(self, groups: dict[Classification, list[int]]) -> None:
-        """PostgreSQL: every result of the remittance in one statement (one round trip)."""
-        casts = {"is_denial": "boolean", "needs_review": "boolean"}
-        columns = ", ".join(f"{c} = v.{c}" for c in RESULT_COLUMNS)
-        first = ", ".join(f"%s::{casts.get(c, 'varchar')}" for c in RESULT_COLUMNS)
-        rest = ", ".join("%s" for _ in RESULT_COLUMNS)
-        rows = [f"(%s::integer[], {first})"] + [f"(%s, {rest})"] * (len(groups) - 1)
-        params: list[Any] = []
-        for result, ids in groups.items():
-            params.append(ids)
-            params.extend(adjustment_values(result).values())
-        self.cursor.execute(
-            f"UPDATE adjustment AS a SET {columns} FROM (VALUES {', '.join(rows)}) "
-            f"AS v(ids, {', '.join(RESULT_COLUMNS)}) WHERE a.id = ANY(v.ids)",
-            params,
+        values = adjustment_values(result)
+        for column in _JSON_COLUMNS:
+            values[column] = json.dumps(values[column]) if values[column] else None
+        out.append(
+            {"payer": payer, "grp": group, "reason": reason, "rarcs": rarcs, "judged": judged}
+            | values
         )
-
-    def update_many(self, sql: str, params: list[tuple[Any, ...]]) -> None:
-        self.cursor.executemany(sql.replace("?", self.mark), params)
+    return out
 
 
-def classify_remittance(conn: Connection, remittance_id: int, rules: RuleSet | None = None) -> None:
-    """Classify every adjustment of one stored remittance and set its claims' view.
-
-    Runs on the caller's connection and transaction (the ingest hook signature). Set
-    based: each distinct (payer, group, CARC, RARCs) is classified once, the rows sharing
-    a result are updated by one statement, and only claims whose view changes are written.
-    """
-    ruleset = rules or default_rules()
-    db = _Driver(conn)
-    header = db.rows(
-        "SELECT production_date, payment_date FROM remittance WHERE id = ?", remittance_id
+def _create_temp(conn: Connection) -> None:
+    conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_SCOPE} (id INTEGER PRIMARY KEY)"))
+    columns = ", ".join(
+        [f"{k} VARCHAR(4000) NOT NULL" for k in _KEY_COLUMNS]
+        + [
+            f"{c} {'BOOLEAN' if c in ('is_denial', 'needs_review') else 'VARCHAR(4000)'}"
+            for c in (*RESULT_COLUMNS, *LAYER_COLUMNS)
+        ]
     )
-    if not header:
-        return
-    on = _judged_on(_as_date(header[0][0]), _as_date(header[0][1]))
-    claims = db.rows(
-        "SELECT id, payer_id, status, paid, denial_status, primary_denial_category, "
-        "primary_denial_family, denied_amount FROM claim WHERE remittance_id = ?",
-        remittance_id,
-    )
-    payer_of = {row[0]: row[1] for row in claims}
-    adjustments = db.rows(
-        "SELECT id, claim_id, group_code, reason_code, rarcs, amount FROM adjustment "
-        "WHERE remittance_id = ?",
-        remittance_id,
-    )
-    results: dict[tuple[Any, ...], Classification] = {}
-    groups: dict[Classification, list[int]] = defaultdict(list)
-    denied: dict[int, dict[tuple[str | None, str | None], Decimal]] = defaultdict(dict)
-    patient: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for adjustment_id, claim_id, group, reason, remarks, amount in adjustments:
-        payer = payer_of.get(claim_id)
-        raw_key = (payer, group, reason, remarks if isinstance(remarks, str) else str(remarks))
-        result = results.get(raw_key)
-        if result is None:
-            result = classify(group, reason, _remarks(remarks), payer=payer, on=on, rules=ruleset)
-            results[raw_key] = result
-        groups[result].append(adjustment_id)
-        if result.is_denial:
-            cause = (result.category, result.family)
-            denied[claim_id][cause] = denied[claim_id].get(cause, ZERO) + _money(amount)
-        elif group == "PR":
-            patient[claim_id] += _money(amount)
-    if db.sqlite:
-        for result, ids in groups.items():
-            db.update_in("adjustment", adjustment_values(result), ids)
-    elif groups:
-        db.update_results_pg(groups)
-    changes = _claim_changes([_ClaimRow(*row[:1], *row[2:]) for row in claims], denied, patient)
-    if changes:
-        db.update_many(
-            "UPDATE claim SET denial_status = ?, primary_denial_category = ?, "
-            "primary_denial_family = ?, denied_amount = ? WHERE id = ?",
-            [
-                (c["b_status"], c["b_category"], c["b_family"], db.money(c["b_amount"]), c["b_id"])
-                for c in changes
-            ],
+    conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_RESULTS} ({columns})"))
+    conn.execute(
+        text(
+            f"CREATE INDEX IF NOT EXISTS ix_{_RESULTS} ON {_RESULTS} "
+            "(reason, grp, payer, rarcs, judged)"
         )
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class _ClaimRow:
-    id: int
-    status: str
-    paid: Any
-    denial_status: str | None
-    primary_denial_category: str | None
-    primary_denial_family: str | None
-    denied_amount: Any
+def _write_results(conn: Connection, results: list[dict[str, Any]]) -> None:
+    names = [*_KEY_COLUMNS, *RESULT_COLUMNS, *LAYER_COLUMNS]
+    insert_sql = text(
+        f"INSERT INTO {_RESULTS} ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)})"
+    )
+    for chunk in _chunks(results, 5000):
+        conn.execute(insert_sql, list(chunk))
 
 
-# --------------------------------------------------------------------------- reclassify
+def _update_adjustments(conn: Connection, only_changed: bool) -> None:
+    """UPDATE adjustment FROM the scope joined with the results: one statement."""
+    where = ""
+    if only_changed:
+        layers = [
+            _differs(conn, f"CAST(a.{c} AS TEXT)" if c in _JSON_COLUMNS else f"a.{c}", f"x.{c}")
+            for c in LAYER_COLUMNS
+        ]
+        where = (
+            f"WHERE {_outcome_differs(conn)} OR "
+            f"{_differs(conn, 'a.ruleset_version', 'x.ruleset_version')} OR " + " OR ".join(layers)
+        )
+    json_type = "JSON" if conn.dialect.name == "postgresql" else "TEXT"
+    assignments = ", ".join(
+        f"{c} = CAST(t.{c} AS {json_type})" if c in _JSON_COLUMNS else f"{c} = t.{c}"
+        for c in (*RESULT_COLUMNS, *LAYER_COLUMNS)
+    )
+    picked = ", ".join(f"x.{c} AS {c}" for c in (*RESULT_COLUMNS, *LAYER_COLUMNS))
+    conn.execute(
+        text(
+            f"UPDATE adjustment SET {assignments} FROM "
+            f"(SELECT a.id AS adjustment_id, {picked} FROM {_JOINED} {where}) AS t "
+            "WHERE adjustment.id = t.adjustment_id"
+        )
+    )
 
 
 @dataclass
-class ReclassifySummary:
-    """What a reclassification changed."""
+class ClassifySummary:
+    """What one set-based classification did (also what ``reclassify`` reports)."""
 
     ruleset_version: str
+    claims: int = 0
     examined: int = 0
+    combinations: int = 0
+    """Distinct (payer, group, CARC, RARCs, date) classified in Python."""
     changed: int = 0
     history_rows: int = 0
     stamped: int = 0
@@ -396,6 +354,17 @@ class ReclassifySummary:
     claims_updated: int = 0
     moves: dict[str, int] = field(default_factory=dict)
     """"old category -> new category" with how many adjustments moved."""
+
+    def add(self, other: ClassifySummary) -> None:
+        self.claims += other.claims
+        self.examined += other.examined
+        self.combinations += other.combinations
+        self.changed += other.changed
+        self.history_rows += other.history_rows
+        self.stamped += other.stamped
+        self.claims_updated += other.claims_updated
+        for move, count in other.moves.items():
+            self.moves[move] = self.moves.get(move, 0) + count
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -409,91 +378,190 @@ class ReclassifySummary:
         }
 
 
+ReclassifySummary = ClassifySummary
+"""The earlier name of the summary ``reclassify`` returns."""
+
+
+def _record_history(conn: Connection, summary: ClassifySummary) -> None:
+    """Before re-applying rules: count what changes and keep the replaced results."""
+    differs = _outcome_differs(conn)
+    version_differs = _differs(conn, "a.ruleset_version", "x.ruleset_version")
+    counts = conn.execute(
+        text(
+            f"SELECT COUNT(*), "
+            f"SUM(CASE WHEN {differs} THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN NOT {differs} AND {version_differs} THEN 1 ELSE 0 END) "
+            f"FROM {_JOINED}"
+        )
+    ).one()
+    summary.examined += int(counts[0] or 0)
+    summary.changed += int(counts[1] or 0)
+    summary.stamped += int(counts[2] or 0)
+    for old, new, count in conn.execute(
+        text(
+            f"SELECT a.category, x.category, COUNT(*) FROM {_JOINED} WHERE {differs} "
+            "GROUP BY a.category, x.category"
+        )
+    ).all():
+        move = f"{old} -> {new}"
+        summary.moves[move] = summary.moves.get(move, 0) + int(count)
+    columns = ", ".join(_HISTORY_COLUMNS)
+    kept = conn.execute(
+        text(
+            f"INSERT INTO classification_history (adjustment_id, replaced_at, {columns}) "
+            f"SELECT a.id, :now, {', '.join('a.' + c for c in _HISTORY_COLUMNS)} "
+            f"FROM {_JOINED} WHERE {differs} AND a.ruleset_version IS NOT NULL"
+        ).bindparams(bindparam("now", type_=DateTime(timezone=True))),
+        {"now": datetime.now(UTC)},
+    )
+    summary.history_rows += max(kept.rowcount, 0)
+
+
+def _refresh_scope_claims(conn: Connection) -> int:
+    """Recompute the claim-level view of the scope's claims; returns claims changed."""
+    in_scope = select(SCOPE_TABLE.c.id)
+    claims = conn.execute(
+        select(
+            CLAIM.c.id,
+            CLAIM.c.status,
+            CLAIM.c.paid,
+            CLAIM.c.denial_status,
+            CLAIM.c.primary_denial_category,
+            CLAIM.c.primary_denial_family,
+            CLAIM.c.denied_amount,
+        ).where(CLAIM.c.id.in_(in_scope))
+    ).all()
+    if not claims:
+        return 0
+    denied: dict[int, dict[tuple[str | None, str | None], Decimal]] = defaultdict(dict)
+    patient: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    rows = conn.execute(
+        select(
+            ADJUSTMENT.c.claim_id,
+            ADJUSTMENT.c.is_denial,
+            ADJUSTMENT.c.category,
+            ADJUSTMENT.c.family,
+            ADJUSTMENT.c.group_code,
+            func.sum(ADJUSTMENT.c.amount),
+        )
+        .where(ADJUSTMENT.c.claim_id.in_(in_scope))
+        .group_by(
+            ADJUSTMENT.c.claim_id,
+            ADJUSTMENT.c.is_denial,
+            ADJUSTMENT.c.category,
+            ADJUSTMENT.c.family,
+            ADJUSTMENT.c.group_code,
+        )
+    ).all()
+    for claim_id, is_denial, category, family, group, amount in rows:
+        if is_denial:
+            key = (category, family)
+            denied[claim_id][key] = denied[claim_id].get(key, ZERO) + _money(amount)
+        if group == "PR":
+            # the patient owes PR lines whether or not the payer calls them a denial
+            patient[claim_id] += _money(amount)
+    changes = _claim_changes(claims, denied, patient)
+    for chunk in _chunks(changes, 5000):
+        conn.execute(
+            update(CLAIM)
+            .where(CLAIM.c.id == bindparam("b_id"))
+            .values(
+                denial_status=bindparam("b_status"),
+                primary_denial_category=bindparam("b_category"),
+                primary_denial_family=bindparam("b_family"),
+                denied_amount=bindparam("b_amount"),
+            ),
+            list(chunk),
+        )
+    return len(changes)
+
+
+def classify_claims(
+    conn: Connection,
+    claim_ids: Iterable[int],
+    rules: RuleSet | None = None,
+    *,
+    keep_history: bool = False,
+) -> ClassifySummary:
+    """Classify every adjustment of the given claims and set their claim-level view.
+
+    Set based, on the caller's connection and transaction (see the section comment):
+    each distinct (payer, group, CARC, RARCs, date judged on) is classified once, the
+    results are written with one UPDATE ... FROM, and only claims whose view changes are
+    written. ``keep_history`` (re-applying rules) first moves each changed result to
+    ``classification_history`` and counts the moves.
+    """
+    ruleset = rules or default_rules()
+    summary = ClassifySummary(ruleset_version=ruleset.version)
+    summary.claims = _make_scope(conn, claim_ids)
+    try:
+        if summary.claims == 0:
+            return summary
+        results = _classify_combinations(conn, ruleset)
+        summary.combinations = len(results)
+        if not results:
+            return summary
+        _write_results(conn, results)
+        if keep_history:
+            _record_history(conn, summary)
+        _update_adjustments(conn, only_changed=keep_history)
+        summary.claims_updated = _refresh_scope_claims(conn)
+        return summary
+    finally:
+        _empty_temp(conn)
+
+
+def classify_remittances(
+    conn: Connection, remittance_ids: Iterable[int], rules: RuleSet | None = None
+) -> ClassifySummary:
+    """:func:`classify_claims` for the claims of the given remittances."""
+    ids = sorted(set(remittance_ids))
+    claim_ids: list[int] = []
+    for chunk in _chunks(ids):
+        claim_ids.extend(
+            conn.execute(select(CLAIM.c.id).where(CLAIM.c.remittance_id.in_(chunk))).scalars()
+        )
+    return classify_claims(conn, claim_ids, rules)
+
+
+def classify_remittance(conn: Connection, remittance_id: int, rules: RuleSet | None = None) -> None:
+    """Classify one stored remittance (the earlier ingest-hook signature; a thin wrapper
+    over :func:`classify_claims`, which the pipeline should call once per batch)."""
+    classify_remittances(conn, [remittance_id], rules)
+
+
+# --------------------------------------------------------------------------- reclassify
+
+
 _OUTCOME_COLUMNS = tuple(c for c in RESULT_COLUMNS if c != "ruleset_version")
 
 
 def reclassify(
     engine: Engine, rules: RuleSet | None = None, *, batch_size: int = 5000
-) -> ReclassifySummary:
-    """Re-apply the rules to every stored adjustment, batch by batch.
+) -> ClassifySummary:
+    """Re-apply the rules to every stored adjustment, claims batch by batch, through the
+    same set-based path as ingest.
 
     A changed result (any field but the version) moves the old one to
     ``classification_history``; an unchanged one only gets the new version stamp.
     """
     ruleset = rules or default_rules()
-    summary = ReclassifySummary(ruleset_version=ruleset.version)
-    results: dict[ReasonKey, tuple[Any, ...]] = {}
+    summary = ClassifySummary(ruleset_version=ruleset.version)
     last_id = 0
-    columns = [ADJUSTMENT.c[c] for c in RESULT_COLUMNS]
     while True:
         with engine.begin() as conn:
-            rows = conn.execute(
-                select(
-                    ADJUSTMENT.c.id,
-                    ADJUSTMENT.c.claim_id,
-                    ADJUSTMENT.c.group_code,
-                    ADJUSTMENT.c.reason_code,
-                    ADJUSTMENT.c.rarcs,
-                    CLAIM.c.payer_id,
-                    REMITTANCE.c.production_date,
-                    REMITTANCE.c.payment_date,
-                    *columns,
-                )
-                .join(CLAIM, CLAIM.c.id == ADJUSTMENT.c.claim_id)
-                .join(REMITTANCE, REMITTANCE.c.id == ADJUSTMENT.c.remittance_id)
-                .where(ADJUSTMENT.c.id > last_id)
-                .order_by(ADJUSTMENT.c.id)
-                .limit(batch_size)
-            ).all()
-            if not rows:
+            ids = list(
+                conn.execute(
+                    select(CLAIM.c.id)
+                    .where(CLAIM.c.id > last_id)
+                    .order_by(CLAIM.c.id)
+                    .limit(batch_size)
+                ).scalars()
+            )
+            if not ids:
                 break
-            last_id = rows[-1].id
-            summary.examined += len(rows)
-            groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-            history: list[dict[str, Any]] = []
-            touched_claims: set[int] = set()
-            now = datetime.now(UTC)
-            for row in rows:
-                on = _judged_on(row.production_date, row.payment_date)
-                key: ReasonKey = (
-                    row.payer_id,
-                    row.group_code,
-                    row.reason_code,
-                    _remarks(row.rarcs),
-                    on,
-                )
-                new = results.get(key)
-                if new is None:
-                    result = classify(key[1], key[2], key[3], payer=key[0], on=on, rules=ruleset)
-                    new = tuple(adjustment_values(result)[c] for c in RESULT_COLUMNS)
-                    results[key] = new
-                old = tuple(getattr(row, c) for c in RESULT_COLUMNS)
-                new_outcome = dict(zip(RESULT_COLUMNS, new, strict=True))
-                old_outcome = dict(zip(RESULT_COLUMNS, old, strict=True))
-                if all(new_outcome[c] == old_outcome[c] for c in _OUTCOME_COLUMNS):
-                    if old_outcome["ruleset_version"] != new_outcome["ruleset_version"]:
-                        groups[new].append(row.id)
-                        summary.stamped += 1
-                    continue
-                groups[new].append(row.id)
-                touched_claims.add(row.claim_id)
-                summary.changed += 1
-                move = f"{old_outcome['category']} -> {new_outcome['category']}"
-                summary.moves[move] = summary.moves.get(move, 0) + 1
-                if old_outcome["ruleset_version"] is not None:
-                    history.append(
-                        {
-                            "adjustment_id": row.id,
-                            "replaced_at": now,
-                            **{c: old_outcome[c] for c in RESULT_COLUMNS if c != "needs_review"},
-                        }
-                    )
-            if history:
-                conn.execute(insert(HISTORY), history)
-                summary.history_rows += len(history)
-            _update_groups(conn, groups)
-            for chunk in _chunks(sorted(touched_claims)):
-                summary.claims_updated += _refresh_claims(conn, CLAIM.c.id.in_(chunk))
+            last_id = ids[-1]
+            summary.add(classify_claims(conn, ids, ruleset, keep_history=True))
     return summary
 
 

@@ -5,8 +5,7 @@ Thin shells over :mod:`denialops.classify` and :mod:`denialops.codes`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,7 +13,14 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import Engine
 
-from denialops.commands.common import DbOption, JsonOption, fail, print_json, user_errors
+from denialops.commands.common import (
+    DbOption,
+    JsonOption,
+    fail,
+    open_engine,
+    print_json,
+    user_errors,
+)
 from denialops.money import fmt
 
 RulesOption = Annotated[
@@ -27,17 +33,8 @@ RulesOption = Annotated[
 ]
 
 
-@contextmanager
-def _database(db: str | None) -> Iterator[Engine]:
-    from denialops.store.db import make_engine
-    from denialops.store.migrate import upgrade
-
-    engine = make_engine(db)
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
+def _database(db: str | None) -> AbstractContextManager[Engine]:
+    return open_engine(db)
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -104,6 +101,8 @@ def classify_command(
                 "process_step": result.process_step,
                 "owner": result.owner,
                 "next_action": result.next_action,
+                "liability": result.liability,
+                "checks": list(result.checks),
                 "rule": result.rule,
                 "ruleset_version": result.ruleset_version,
                 "needs_review": result.needs_review,
@@ -123,7 +122,10 @@ def classify_command(
     typer.echo(f"soft/hard:    {result.soft_or_hard or '-'}")
     typer.echo(f"process step: {result.process_step or '-'}")
     typer.echo(f"owner:        {result.owner or '-'}")
+    typer.echo(f"liability:    {result.liability or '-'}")
     typer.echo(f"next action:  {result.next_action}")
+    for check in result.checks:
+        typer.echo(f"  check:      {check}")
     typer.echo(f"rule:         {result.rule or '-'} (rules {result.ruleset_version})")
     if result.needs_review:
         typer.echo("needs review: yes")
@@ -318,6 +320,27 @@ def load_codes(
     )
 
 
+@refdata_app.command("load-fees")
+def load_fees(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Fee schedule CSV: payer,code,modifier,allowed,effective_from,effective_to."
+        ),
+    ],
+    json_output: JsonOption = False,
+) -> None:
+    """Install a fee schedule so contractual adjustments (CO-45) are checked against it."""
+    from denialops.classify.fees import install_fee_schedule
+
+    with user_errors():
+        schedule, path = install_fee_schedule(file)
+    if json_output:
+        print_json({"fees": len(schedule.fees), "path": str(path)})
+        return
+    typer.echo(f"fee schedule: {len(schedule.fees)} fees loaded into {path}")
+
+
 denials_app = typer.Typer(help="Denial views of the stored remittances.", no_args_is_help=True)
 
 
@@ -363,6 +386,38 @@ def denials_summary(db: DbOption = None, json_output: JsonOption = False) -> Non
         )
         return
     print_denial_summary(summary)
+
+
+@denials_app.command("underpaid")
+def denials_underpaid(db: DbOption = None, json_output: JsonOption = False) -> None:
+    """Contractual lines (CO-45) the payer allowed below the loaded fee schedule."""
+    from denialops.classify.fees import check_contractual, installed_fee_schedule
+
+    with user_errors(), _database(db) as engine, engine.connect() as conn:
+        check = check_contractual(conn, installed_fee_schedule())
+    if json_output:
+        print_json(
+            {
+                "skipped": check.skipped,
+                "checked": check.checked,
+                "not_in_schedule": check.not_in_schedule,
+                "underpaid": [u.to_json() for u in check.underpaid],
+            }
+        )
+        return
+    if check.skipped:
+        typer.echo(f"skipped: {check.skipped}")
+        return
+    typer.echo(
+        f"{check.checked} contractual lines checked, {len(check.underpaid)} underpaid, "
+        f"{check.not_in_schedule} not in the fee schedule"
+    )
+    for u in check.underpaid:
+        typer.echo(
+            f"  claim {u.claim_id} line {u.service_line_id} {u.payer} {u.code}"
+            f"{'-' + u.modifier if u.modifier else ''} {u.service_date or '-'}: allowed "
+            f"{fmt(u.allowed)}, expected {fmt(u.expected)}, short {fmt(u.shortfall)}"
+        )
 
 
 def register(app: typer.Typer) -> None:

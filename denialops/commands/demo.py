@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from denialops.commands.common import DbOption, user_errors
+from denialops.commands.common import DbOption, open_engine, user_errors
 
 
 def demo(
@@ -27,7 +27,6 @@ def demo(
     from denialops.classify.apply import denial_summary
     from denialops.commands.classify import print_denial_summary
     from denialops.pipeline import ingest_paths
-    from denialops.store.migrate import migrated_engine
     from denialops.synth import SynthConfig, write_files
 
     with user_errors():
@@ -40,12 +39,9 @@ def demo(
             typer.echo(f"wrote {len(files)} sample files to {out}/")
         else:
             typer.echo(f"using {len(files)} sample files in {out}/")
-        engine = migrated_engine(db)
-        try:
+        with open_engine(db, create=True) as engine:
             summary = ingest_paths(engine, [out])
             denials = denial_summary(engine)
-        finally:
-            engine.dispose()
     data = summary.to_json()
     if summary.nothing_new:
         typer.echo("nothing new: the sample is already in the database")

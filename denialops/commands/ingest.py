@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from denialops.commands.common import DbOption, JsonOption, fail, print_json, user_errors
+from denialops.commands.common import (
+    DbOption,
+    JsonOption,
+    fail,
+    open_engine,
+    print_json,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from denialops.pipeline import IngestSummary
@@ -89,6 +96,11 @@ def print_run_summary(summary: IngestSummary) -> None:
         ("unbalanced items", str(len(data["unbalanced"]))),
         ("quarantined", str(len(data["quarantined"]))),
     ]
+    if summary.claims_submitted:
+        rows[2:2] = [
+            ("claims submitted (837)", str(data["claims_submitted"])),
+            ("  clean at scrub", str(data["claims_submitted_clean"])),
+        ]
     width = max(len(label) for label, _ in rows)
     typer.echo("this run:")
     for label, value in rows:
@@ -113,38 +125,53 @@ def ingest(
     db: DbOption = None,
     json_output: JsonOption = False,
     quiet: QuietOption = False,
+    repair: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--repair",
+            help="Let the reader repair a defect: 'separators' reads composites that all use"
+            " one component separator other than ISA16 (with a warning). Nothing else is"
+            " ever guessed.",
+        ),
+    ] = None,
 ) -> None:
     """Store 835 remittances, classify their denials and open cases, set by set.
 
     Unreadable transaction sets, and sets that fail to store, classify or open cases,
     are quarantined and listed on stderr (exit code 1); the run goes on with the rest.
     """
-    from denialops.pipeline import ingest_sources
-    from denialops.store.db import make_engine
+    from denialops.pipeline import IngestOptions, ingest_sources
+    from denialops.x12.parse835 import REPAIRS
+
+    unknown = sorted(set(repair or ()) - REPAIRS)
+    if unknown:
+        raise fail(f"--repair {unknown[0]!r} is not known; known: {', '.join(sorted(REPAIRS))}")
+    options = IngestOptions(repair=frozenset(repair or ()))
     from denialops.store.files import discover
-    from denialops.store.migrate import upgrade
 
     with user_errors():
         try:
             sources = discover(paths)
         except FileNotFoundError as exc:
             raise fail(str(exc)) from None
-        engine = make_engine(db)
-        try:
-            upgrade(engine)
+        with open_engine(db, create=True) as engine:
             total_bytes = sum(source.size for source in sources)
             with _progress_bar(total_bytes, enabled=not quiet) as advance:
-                summary = ingest_sources(engine, sources, progress=advance)
-        finally:
-            engine.dispose()
+                summary = ingest_sources(engine, sources, progress=advance, options=options)
     if json_output:
         print_json(summary.to_json())
     elif not quiet:
         print_run_summary(summary)
+    for warning in summary.warnings:
+        typer.secho(
+            f"warning: {warning['file']} ST {warning['st_control']}: {warning['warning']}",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     if summary.quarantined:
         for item in summary.quarantined:
             typer.secho(
-                f"quarantined: {item['file']} segment {item['segment_number']}: {item['reason']}",
+                f"quarantined: {item['file']} segment {item['error_segment']}: {item['reason']}",
                 fg=typer.colors.YELLOW,
                 err=True,
             )
@@ -152,5 +179,8 @@ def ingest(
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the application."""
+    """Add this module's commands (and ``quarantine``, which works what ingest set aside)."""
+    from denialops.commands import quarantine
+
     app.command("ingest")(ingest)
+    quarantine.register(app)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from denialops.analytics.dimensions import DIMENSIONS, check_dimensions
-from denialops.commands.common import DbOption, JsonOption, print_json, user_errors
+from denialops.commands.common import DbOption, JsonOption, open_engine, print_json, user_errors
 from denialops.errors import DenialopsError
 
 if TYPE_CHECKING:
@@ -37,6 +37,13 @@ WhereOption = Annotated[
     typer.Option(
         "--where",
         help=f"Keep only rows where CUT=VALUE (repeatable). Cuts: {CUTS}.",
+    ),
+]
+DuplicatesOption = Annotated[
+    bool,
+    typer.Option(
+        "--include-duplicates",
+        help="Count duplicate-claim denials (CARC 18) too; left out by default (docs/kpis.md).",
     ),
 ]
 ParquetOption = Annotated[
@@ -79,7 +86,8 @@ def _open(db: str | None, from_parquet: Path | None) -> AnalyticsDB:
 
     if from_parquet is not None:
         return AnalyticsDB.from_parquet(from_parquet)
-    return open_analytics(db)
+    with open_engine(db) as engine:
+        return open_analytics(engine)
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -132,8 +140,10 @@ def register(app: typer.Typer) -> None:
             report_json,
             report_parquet,
             report_table,
+            write_text_atomic,
         )
         from denialops.analytics.metrics import LaborCost, compute_kpis
+        from denialops.files import check_output_path
 
         with user_errors():
             if output_format not in ("table", "csv", "json", "parquet"):
@@ -142,6 +152,9 @@ def register(app: typer.Typer) -> None:
                 )  # noqa: E501
             if output_format == "parquet" and out is None:
                 raise DenialopsError("--format parquet needs --out FILE.parquet")
+            for path in (out, plot):
+                if path is not None:
+                    check_output_path(path)
             try:
                 labor = LaborCost(hourly_rate=Decimal(hourly_rate))
             except InvalidOperation:
@@ -171,9 +184,35 @@ def register(app: typer.Typer) -> None:
                 if out is None:
                     sys.stdout.write(text)
                 else:
-                    out.write_text(text, "utf-8")
+                    write_text_atomic(out, text)
+            if output_format != "json":
+                for note in report.notes:  # JSON carries them in "notes"
+                    typer.echo(f"note: {note}", err=True)
             if plot is not None:
                 render(breakdown_spec(report), plot)
+
+    @report_app.command("refresh")
+    def refresh_command(
+        full: Annotated[
+            bool,
+            typer.Option("--full", help="Rebuild every fact row (else only what is missing)."),
+        ] = False,
+        db: DbOption = None,
+    ) -> None:
+        """Bring the analytical facts up to date (a full rebuild with --full): the backfill
+        for a database ingested before facts existed. Reports do this by themselves."""
+        from denialops.analytics.facts import catch_up, refresh_facts
+        from denialops.store.migrate import migrated_engine
+
+        with user_errors():
+            engine = migrated_engine(db)
+            try:
+                with engine.begin() as conn:
+                    result = refresh_facts(conn, None) if full else catch_up(conn)
+            finally:
+                engine.dispose()
+            what = "rebuilt" if result.rebuilt else "refreshed"
+            typer.echo(f"facts {what}: {result.claims} claims, {result.cases} cases")
 
     @report_app.command("pareto")
     def pareto_command(
@@ -195,6 +234,7 @@ def register(app: typer.Typer) -> None:
         where: WhereOption = None,
         as_json: JsonOption = False,
         plot: PlotOption = None,
+        include_duplicates: DuplicatesOption = False,
         from_parquet: ParquetOption = None,
         db: DbOption = None,
     ) -> None:
@@ -215,6 +255,7 @@ def register(app: typer.Typer) -> None:
                     filters=_filters(where, family=family, payer=payer),
                     since=_date(since, "--since"),
                     until=_date(until, "--until"),
+                    include_duplicates=include_duplicates,
                 )
             finally:
                 analytics.close()
@@ -265,6 +306,7 @@ def register(app: typer.Typer) -> None:
         where: WhereOption = None,
         as_json: JsonOption = False,
         plot: PlotOption = None,
+        include_duplicates: DuplicatesOption = False,
         from_parquet: ParquetOption = None,
         db: DbOption = None,
     ) -> None:
@@ -293,6 +335,7 @@ def register(app: typer.Typer) -> None:
                     settings=settings,
                     event=parse_event(event) if event else None,
                     alpha=alpha,
+                    include_duplicates=include_duplicates,
                 )
             finally:
                 analytics.close()
@@ -314,7 +357,8 @@ def register(app: typer.Typer) -> None:
         from denialops.analytics.export import export_parquet
 
         with user_errors():
-            analytics = open_analytics(db)
+            with open_engine(db) as engine:
+                analytics = open_analytics(engine)
             try:
                 written = export_parquet(analytics, directory)
             finally:
@@ -324,18 +368,30 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_trend(data: dict[str, object]) -> None:
+    """One line per series with its spikes, then the values: periods down, series across
+    (``*`` marks a spike period), then the event test and any notes."""
     series = data["series"]
     assert isinstance(series, list)
     for s in series:
         spikes = s["spikes"]
-        total = len(s["points"])
-        line = f"{s['key']:<32} {total} {data['freq']}s"
+        line = f"{s['key']:<32} {len(s['points'])} {data['freq']}s"
         if spikes:
             line += "  spikes: " + "; ".join(
                 f"began {sp['start']} (peak {sp['peak']} = {sp['peak_value']}, z {sp['z']})"
                 for sp in spikes
             )
         typer.echo(line)
+    if series:
+        keys = [str(s["key"]) for s in series]
+        width = max(12, *(len(k) for k in keys))
+        typer.echo("")
+        typer.echo(f"{'period':<10}  " + "  ".join(f"{k:>{width}}" for k in keys))
+        for i, point in enumerate(series[0]["points"]):
+            cells = []
+            for s in series:
+                p = s["points"][i]
+                cells.append(f"{str(p['value']) + ('*' if p['spike'] else ' '):>{width}}")
+            typer.echo(f"{point['period']:<10}  " + "  ".join(cells))
     event = data.get("event")
     if isinstance(event, dict):
         moved = ", ".join(event["moved"]) or "nothing"
@@ -346,3 +402,7 @@ def _print_trend(data: dict[str, object]) -> None:
                 f"{c['per_1000_claims_after']}  p={c['p_adjusted']:.4g}"
                 f"{'  MOVED ' + c['direction'] if c['moved'] else ''}"
             )
+    notes = data.get("notes")
+    if isinstance(notes, list):
+        for note in notes:
+            typer.echo(f"note: {note}")

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from denialops.commands.common import JsonOption, fail, print_json, user_errors
+from denialops.commands.common import (
+    DbOption,
+    JsonOption,
+    fail,
+    migrated_database,
+    print_json,
+    user_errors,
+)
 
 FAIL_ON = ("error", "warning", "never")
 
@@ -61,6 +69,14 @@ def scrub_command(
     only: Annotated[
         list[str] | None, typer.Option("--only", help="Run only these edit ids (repeatable).")
     ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Also check against a denialops database: duplicates of stored claims and "
+            "the payer patterns learned from its denials (HISTORY edit).",
+        ),
+    ] = None,
     list_edits: Annotated[
         bool, typer.Option("--list-edits", help="List the edits with their ids and exit.")
     ] = False,
@@ -72,7 +88,9 @@ def scrub_command(
     from denialops.scrub.engine import load_authorizations, load_coverage
     from denialops.scrub.findings import ClaimResult
     from denialops.scrub.tables import EditTables
+    from denialops.x12.claim837 import SubmittedClaim
     from denialops.x12.envelope import RejectedTransaction
+    from denialops.x12.parse837 import iter_claims
 
     if list_edits:
         for edit in EDITS:
@@ -91,12 +109,22 @@ def scrub_command(
     today = _date_option(as_of, "--as-of")
     results: list[ClaimResult] = []
     rejected: list[RejectedTransaction] = []
-    with user_errors(), EditTables() as tables:
+    with user_errors(), EditTables() as tables, ExitStack() as stack:
+        conn = None
+        if db is not None:
+            database = stack.enter_context(migrated_database(db))
+            conn = stack.enter_context(database.read())
+        history = None
+        if conn is not None:
+            from denialops.scrub.stored import learned_history
+
+            history = learned_history(conn)
         scrubber = Scrubber(
             tables=tables,
             rules=load_rules(rules),
             authorizations=load_authorizations(authorizations) if authorizations else None,
             coverage=load_coverage(coverage) if coverage else None,
+            history=history,
             today=today,
             only=only,
         )
@@ -107,11 +135,14 @@ def scrub_command(
                 err=True,
             )
         for path in files:
-            for item in scrubber.scrub_file(path):
-                if isinstance(item, RejectedTransaction):
-                    rejected.append(item)
-                else:
-                    results.append(item)
+            items = list(iter_claims(path))
+            claims = [c for c in items if isinstance(c, SubmittedClaim)]
+            rejected.extend(c for c in items if isinstance(c, RejectedTransaction))
+            if conn is not None:
+                from denialops.pipeline.claims837 import remember_stored_lines
+
+                remember_stored_lines(conn, claims, scrubber)
+            results.extend(scrubber.scrub(c, source_file=str(path)) for c in claims)
     if json_output:
         print_json(
             {
@@ -211,15 +242,20 @@ prevention_app = typer.Typer(
 @prevention_app.command("report")
 def prevention_report_command(
     claims: Annotated[
-        list[Path],
-        typer.Option("--claims", help="837 files as submitted (repeatable; folders allowed)."),
-    ],
+        list[Path] | None,
+        typer.Option(
+            "--claims",
+            help="837 files as submitted (repeatable; folders allowed). Without --claims "
+            "and --remits the report reads the database (--db).",
+        ),
+    ] = None,
     remits: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Option(
             "--remits", help="835 files that answered them (repeatable; folders allowed)."
         ),
-    ],
+    ] = None,
+    db: DbOption = None,
     since: Annotated[
         str | None, typer.Option("--since", help="Only denials decided on or after YYYY-MM-DD.")
     ] = None,
@@ -240,15 +276,23 @@ def prevention_report_command(
     from denialops.scrub.tables import EditTables
 
     first = _date_option(since, "--since")
-    claim_files = _expand(claims, (".837", ".x12", ".edi", ".txt"))
-    remit_files = _expand(remits, (".835", ".x12", ".edi", ".txt", ".era"))
-    with user_errors(), EditTables() as tables:
-        scrubber = Scrubber(tables=tables, rules=load_rules(rules))
-        report = prevention_report(
-            claims_from_files(claim_files),
-            denials_from_remittances(remit_files, since=first),
-            scrubber,
-        )
+    if not claims and not remits:
+        from denialops.scrub.stored import stored_prevention_report
+
+        with user_errors(), migrated_database(db) as database, database.read() as conn:
+            report = stored_prevention_report(conn, since=first)
+    elif not claims or not remits:
+        raise fail("give both --claims and --remits, or neither (to read the database)")
+    else:
+        claim_files = _expand(claims, (".837", ".x12", ".edi", ".txt"))
+        remit_files = _expand(remits, (".835", ".x12", ".edi", ".txt", ".era"))
+        with user_errors(), EditTables() as tables:
+            scrubber = Scrubber(tables=tables, rules=load_rules(rules))
+            report = prevention_report(
+                claims_from_files(claim_files),
+                denials_from_remittances(remit_files, since=first),
+                scrubber,
+            )
     if json_output:
         print_json(report.as_record(top))
         return
@@ -265,6 +309,37 @@ def prevention_report_command(
             f"{impact.edit_id:<18} {impact.denials:>8} {impact.dollars:>14,.2f} "
             f"{impact.same_reason:>10}  {carcs}"
         )
+
+
+@prevention_app.command("kpis")
+def prevention_kpis_command(
+    db: DbOption = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Claims submitted on or after YYYY-MM-DD.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Claims submitted on or before YYYY-MM-DD.")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Clean-claim rate, first-pass yield and denials per 1,000 claims, over the claims
+    actually submitted (837s stored by ingest) rather than the claims remitted."""
+    from denialops.scrub.stored import submitted_measures
+
+    first = _date_option(since, "--since")
+    last = _date_option(until, "--until")
+    with user_errors(), migrated_database(db) as database, database.read() as conn:
+        measures = submitted_measures(conn, since=first, until=last)
+    record = measures.as_record()
+    if json_output:
+        print_json(record)
+        return
+    if not measures.claims_submitted:
+        typer.echo("no claims submitted in the database: ingest 837 files first")
+        return
+    for key, value in record.items():
+        shown = "-" if value is None else value
+        typer.echo(f"  {key.replace('_', ' '):<28} {shown}")
 
 
 def _expand(paths: list[Path], suffixes: tuple[str, ...]) -> list[Path]:

@@ -85,6 +85,15 @@ def synth(
             "paid, appeals overturned or upheld).",
         ),
     ] = False,
+    claims_837: Annotated[
+        bool,
+        typer.Option(
+            "--837",
+            help="Write 837P claims with planted defects (unbundled pairs, missing modifier "
+            "25, units over MUE, bad ICD-10, missing authorization, duplicates, late "
+            "submission) and the 835s that answer them, to measure prevention.",
+        ),
+    ] = False,
     quiet: Annotated[
         bool,
         typer.Option("--quiet", "-q", help="No progress bar; print only the one-line summary."),
@@ -97,6 +106,9 @@ def synth(
 
     first = _parse_day(start, "--start")
     last = _parse_day(end, "--end")
+    if claims_837:
+        _write_claims(out, claims, seed, first, last, claims_per_file, as_json)
+        return
     with user_errors():
         try:
             config = SynthConfig(seed=seed, claims=claims)
@@ -128,6 +140,44 @@ def synth(
             for path in paths:
                 typer.echo(f"{path}  ({path.stat().st_size:,} bytes)")
         typer.echo(f"wrote {len(paths)} file(s) to {out}: {claims:,} claims, seed {seed}")
+
+
+def _write_claims(
+    out: Path,
+    claims: int,
+    seed: int,
+    first: date | None,
+    last: date | None,
+    claims_per_file: int,
+    as_json: bool,
+) -> None:
+    from denialops.synth.claims837 import generate_claims, write_claim_files
+
+    start = first or date(2025, 1, 1)
+    end = last or date(2025, 12, 31)
+    if end < start:
+        raise fail("--end is before --start")
+    planted = list(generate_claims(seed=seed, claims=claims, start=start, end=end))
+    with user_errors():
+        claim_paths, remit_paths = write_claim_files(
+            out, planted, seed=seed, claims_per_batch=claims_per_file
+        )
+    defects = sum(1 for p in planted if p.defect)
+    if as_json:
+        print_json(
+            {
+                "claim_files": [str(p) for p in claim_paths],
+                "remittance_files": [str(p) for p in remit_paths],
+                "claims": claims,
+                "with_planted_defect": defects,
+                "seed": seed,
+            }
+        )
+        return
+    typer.echo(
+        f"wrote {len(claim_paths)} 837 file(s) and {len(remit_paths)} 835 file(s) to {out}: "
+        f"{claims:,} claims, {defects:,} with a planted defect, seed {seed}"
+    )
 
 
 def register(app: typer.Typer) -> None:

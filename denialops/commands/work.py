@@ -10,16 +10,22 @@ from __future__ import annotations
 import csv
 import getpass
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from denialops.commands.common import DbOption, JsonOption, fail, print_json, user_errors
+from denialops.commands.common import (
+    DbOption,
+    JsonOption,
+    fail,
+    open_engine,
+    print_json,
+    user_errors,
+)
 from denialops.money import fmt
 
 if TYPE_CHECKING:
@@ -78,19 +84,32 @@ TemplateOption = Annotated[
 
 case_app = typer.Typer(help="Look at and work one denial case.", no_args_is_help=True)
 appeal_app = typer.Typer(help="Appeal letters and packets.", no_args_is_help=True)
+work_app = typer.Typer(help="Upkeep of the work register.", no_args_is_help=True)
 
 
-@contextmanager
-def _engine(db: str | None) -> Iterator[Engine]:
-    from denialops.store.db import make_engine
-    from denialops.store.migrate import upgrade
+def _engine(db: str | None) -> AbstractContextManager[Engine]:
+    return open_engine(db)
 
-    engine = make_engine(db)
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
+
+def case_deadline_record(engine: Engine, case: Case) -> dict[str, object]:
+    from denialops.work.cases import assess_case, transaction
+    from denialops.work.deadlines import assessment_record, profile_for
+
+    with transaction(engine) as conn:
+        found = assess_case(conn, case)
+    return assessment_record(found, profile_for(case.payer_id, case.filing_indicator))
+
+
+def _plain_tree(record: dict[str, object]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in record.items():
+        if isinstance(value, list):
+            out[key] = [_plain(v) if isinstance(v, dict) else v for v in value]
+        elif isinstance(value, date):
+            out[key] = value.isoformat()
+        else:
+            out[key] = value
+    return out
 
 
 def _case_record(case: Case) -> dict[str, Any]:
@@ -121,37 +140,90 @@ def queue_command(
             "managed_care (a prefix such as 'coding' is enough)."
         ),
     ] = None,
+    assignee: Annotated[str | None, typer.Option(help="Only cases assigned to this login.")] = None,
+    state: Annotated[
+        list[str] | None, typer.Option("--state", help="Only cases in this state (repeatable).")
+    ] = None,
     payer: Annotated[str | None, typer.Option(help="Only this payer id.")] = None,
     family: Annotated[
         str | None,
         typer.Option(help="Only this denial family: clinical, coding, administrative, technical."),
+    ] = None,
+    category: Annotated[str | None, typer.Option(help="Only this denial category.")] = None,
+    carc: Annotated[
+        str | None, typer.Option(help="Only cases denied with this CARC ('50' or 'CO-50').")
+    ] = None,
+    min_amount: Annotated[
+        str | None, typer.Option("--min-amount", help="Only cases with at least this at risk.")
+    ] = None,
+    max_amount: Annotated[
+        str | None, typer.Option("--max-amount", help="Only cases with at most this at risk.")
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Denied on or after YYYY-MM-DD.")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Denied on or before YYYY-MM-DD.")
+    ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            help="Claim number, payer claim number, member id or patient name "
+            "(its start; any case)."
+        ),
     ] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only cases past a deadline.")] = False,
     sort: Annotated[
         str, typer.Option(help="Order: priority, deadline, amount or age.")
     ] = "priority",
     include_closed: Annotated[bool, typer.Option("--all", help="Include closed cases.")] = False,
-    limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows per page (1 to 1000).")] = 50,
+    after: Annotated[
+        str | None,
+        typer.Option("--after", help="Show the page after this cursor (printed under a page)."),
+    ] = None,
+    page: Annotated[
+        int, typer.Option("--page", help="Show page N (1 = first), following cursors.", min=1)
+    ] = 1,
     as_json: JsonOption = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
 ) -> None:
-    """The work queue: open denial cases with deadline and priority, highest first."""
-    from denialops.work.queue import SORT_KEYS, as_record, queue
+    """The work queue: open denial cases with deadline and priority, highest first, a page
+    at a time (``--after CURSOR`` or ``--page N`` for later pages)."""
+    from denialops.money import parse_option
+    from denialops.work.queue import SORT_KEYS, QueueFilters, as_record, queue_page
 
     if sort not in SORT_KEYS:
         raise fail(f"--sort must be one of {', '.join(SORT_KEYS)}")
+    if after and page != 1:
+        raise fail("give --after or --page, not both")
     with user_errors(), _engine(db) as engine:
-        rows = queue(
-            engine,
+        filters = QueueFilters(
             owner=owner,
+            assignee=assignee,
+            states=tuple(state or ()),
             payer=payer,
             family=family,
+            category=category,
+            carc=carc,
+            min_amount=None if min_amount is None else parse_option(min_amount, "--min-amount"),
+            max_amount=None if max_amount is None else parse_option(max_amount, "--max-amount"),
+            date_from=_date_option(date_from, "--from"),
+            date_to=_date_option(date_to, "--to"),
             overdue=overdue,
-            sort=sort,  # type: ignore[arg-type]
+            search=search,
             include_closed=include_closed,
-            limit=limit,
         )
-    records = [_plain(as_record(r)) for r in rows]
+        cursor = after
+        for _ in range(page - 1):
+            skipped = queue_page(engine, filters, sort=sort, limit=limit, cursor=cursor)  # type: ignore[arg-type]
+            cursor = skipped.next_cursor
+            if cursor is None:
+                raise fail(f"there is no page {page}")
+        result = queue_page(engine, filters, sort=sort, limit=limit, cursor=cursor)  # type: ignore[arg-type]
+    records = [_plain(as_record(r)) for r in result.rows]
+    if result.next_cursor and (as_json or as_csv):
+        typer.echo(f"more: --after {result.next_cursor}", err=True)
     if as_json:
         print_json(records)
         return
@@ -162,6 +234,36 @@ def queue_command(
         writer.writerows(records)
         return
     _print_queue(records)
+    if result.next_cursor:
+        typer.echo(f"more: --after {result.next_cursor}")
+
+
+def _date_option(text: str | None, name: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{name} must be a date YYYY-MM-DD, got {text!r}") from None
+
+
+@work_app.command("refresh")
+def work_refresh(
+    db: DbOption = None,
+    include_closed: Annotated[
+        bool, typer.Option("--all", help="Rescore closed cases too.")
+    ] = False,
+) -> None:
+    """Recompute every open case's stored priority for today (age, deadline, history).
+
+    Run it daily (e.g. from cron): the queue sorts by the stored score.
+    """
+    from denialops.work.scoring import refresh
+
+    with user_errors(), _engine(db) as engine:
+        with engine.begin() as conn:
+            count = refresh(conn, include_closed=include_closed)
+    typer.echo(f"rescored {count} cases")
 
 
 _MONEY_KEYS = {"at_risk", "expected_recovery", "cost_to_work", "score"}
@@ -181,6 +283,13 @@ def _plain(record: dict[str, object]) -> dict[str, object]:
     return out
 
 
+def _cell(record: dict[str, object], key: str) -> str:
+    value = record.get(key)
+    if key == "profile_warning":  # "payer profile NAME: STATUS" -> "NAME: STATUS"
+        return str(value or "").removeprefix("payer profile ")
+    return "" if value is None else str(value)
+
+
 def _print_queue(records: list[dict[str, object]]) -> None:
     if not records:
         typer.echo("no cases")
@@ -190,10 +299,11 @@ def _print_queue(records: list[dict[str, object]]) -> None:
         ("p_overturn", "p"), ("cost_to_work", "cost"), ("days_left", "days"),
         ("flag", "flag"), ("age_days", "age"), ("state", "state"), ("owner", "owner"),
         ("assignee", "assignee"), ("payer_id", "payer"), ("category", "category"),
+        ("profile_warning", "profile"),
     ]  # fmt: skip
     table = [[label for _, label in shown]]
     for record in records:
-        table.append(["" if record[k] is None else str(record[k]) for k, _ in shown])
+        table.append([_cell(record, k) for k, _ in shown])
     widths = [max(len(row[i]) for row in table) for i in range(len(shown))]
     for row in table:
         typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
@@ -215,6 +325,7 @@ def case_show(case_id: CaseArg, db: DbOption = None, as_json: JsonOption = False
         scored = queue(engine, include_closed=True, case_id=case_id)
         data: dict[str, Any] = {
             "case": _case_record(case),
+            "deadlines": _plain_tree(case_deadline_record(engine, case)),
             "priority": _plain(as_record(scored[0])) if scored else None,
             "denial_codes": [_plain(a) for a in register.case_adjustments(engine, case_id)],
             "appeals": [_plain(a) for a in register.appeals(engine, case_id)],
@@ -270,6 +381,15 @@ def case_show(case_id: CaseArg, db: DbOption = None, as_json: JsonOption = False
             f"[{p['p_source']}] - {p['cost_to_work']}) x age {p['age_factor']} "
             f"x deadline {p['deadline_factor']}"
         )
+    d = data["deadlines"]
+    typer.echo(f"  payer profile  {d['profile']} ({d['profile_status']})")
+    for item in d["deadlines"]:
+        shown = f"  {item['kind']:<14} {item['due']} ({item['basis']})"
+        if item["regulation_date"]:
+            shown += f"; regulation's date {item['regulation_date']}"
+        typer.echo(shown)
+    for note in d["notes"]:
+        typer.echo(f"  note           {note}")
     typer.echo(f"  allowed moves  {', '.join(data['allowed_moves'])}")
     typer.echo("denial codes:")
     for a in data["denial_codes"]:
@@ -297,6 +417,22 @@ def case_move(
         str, typer.Argument(help="The new state (see `case show` for allowed moves).")
     ],
     note: Annotated[str | None, typer.Option(help="A note recorded with the move.")] = None,
+    next_level: Annotated[
+        bool,
+        typer.Option(
+            "--next-level",
+            help="appealed -> appealed: file the next appeal level (without it, moving a "
+            "case to the state it is in does nothing).",
+        ),
+    ] = False,
+    decided_on: Annotated[
+        str | None,
+        typer.Option(
+            "--decided-on",
+            help="With --next-level: the payer's decision date on the pending level "
+            "(YYYY-MM-DD); the next level's window counts from it.",
+        ),
+    ] = None,
     user: UserOption = None,
     version: VersionOption = None,
     db: DbOption = None,
@@ -304,8 +440,18 @@ def case_move(
     """Move a case to a new state along an allowed edge of the state machine."""
     from denialops.work import move
 
+    decided = _date_option(decided_on, "--decided-on")
     with user_errors(), _engine(db) as engine:
-        case = move(engine, case_id, state, user=_who(user), note=note, expected_version=version)
+        case = move(
+            engine,
+            case_id,
+            state,
+            user=_who(user),
+            note=note,
+            expected_version=version,
+            next_level=next_level,
+            decided_on=decided,
+        )
     _echo_case_line(case)
 
 
@@ -386,16 +532,27 @@ def case_due(
 def case_attach(
     case_id: CaseArg,
     files: Annotated[list[Path], typer.Argument(help="PDF, PNG, JPEG or .txt files.")],
+    internal: Annotated[
+        bool,
+        typer.Option(
+            "--internal",
+            help="An internal document (notes, call logs): never enclosed in a packet "
+            "unless named with `appeal packet --enclose-document ID`.",
+        ),
+    ] = False,
     user: UserOption = None,
     db: DbOption = None,
 ) -> None:
-    """Attach documents to a case (stored under their content hash; size and type checked)."""
+    """Attach documents to a case (stored under their content hash; size and type checked).
+
+    A symbolic link is followed only to a file inside the working directory."""
     from denialops.work.documents import attach_document
 
     with user_errors(), _engine(db) as engine:
         for path in files:
-            doc = attach_document(engine, case_id, path, user=_who(user))
-            typer.echo(f"document {doc.id}: {doc.filename} sha256 {doc.sha256[:16]}...")
+            doc = attach_document(engine, case_id, path, user=_who(user), internal=internal)
+            kind = " (internal)" if not doc.enclose else ""
+            typer.echo(f"document {doc.id}: {doc.filename}{kind} sha256 {doc.sha256[:16]}...")
 
 
 @case_app.command("outcome")
@@ -406,20 +563,33 @@ def case_outcome(
         str, typer.Option(help="Dollars recovered (0 for lost).", show_default=False)
     ] = "0",
     note: Annotated[str | None, typer.Option(help="Where the decision came from.")] = None,
+    decided_on: Annotated[
+        str | None,
+        typer.Option("--decided-on", help="The payer's decision date YYYY-MM-DD (default today)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Accept a recovered amount above the amount at risk.")
+    ] = False,
     user: UserOption = None,
     version: VersionOption = None,
     db: DbOption = None,
 ) -> None:
     """Record an outcome by hand (a payer letter or call), with the dollars recovered."""
+    from denialops.money import parse_option
     from denialops.work import record_outcome
 
-    try:
-        amount = Decimal(recovered)
-    except InvalidOperation:
-        raise fail(f"--recovered must be an amount, got {recovered!r}") from None
     with user_errors(), _engine(db) as engine:
+        amount = parse_option(recovered, "--recovered")
         case = record_outcome(
-            engine, case_id, outcome, amount, user=_who(user), note=note, expected_version=version
+            engine,
+            case_id,
+            outcome,
+            amount,
+            user=_who(user),
+            note=note,
+            expected_version=version,
+            on=_date_option(decided_on, "--decided-on"),
+            force=force,
         )
     typer.echo(f"case {case.id}: {case.state}, recovered {fmt(case.recovered)}")
 
@@ -430,9 +600,17 @@ def case_outcome(
 def _fills(pairs: list[str] | None, path: Path | None) -> dict[str, str]:
     import yaml
 
+    from denialops.errors import InputLimitError
+    from denialops.files import load_yaml
+
     fills: dict[str, str] = {}
     if path is not None:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        try:
+            data = load_yaml(path.read_bytes(), name=path.name) or {}
+        except InputLimitError as exc:
+            raise fail(str(exc)) from None
+        except yaml.YAMLError as exc:
+            raise fail(f"{path.name}: not valid YAML ({exc})".replace("\n", " ")) from None
         if not isinstance(data, dict):
             raise fail(f"{path.name}: expected NAME: TEXT pairs")
         fills.update({str(k): str(v) for k, v in data.items()})
@@ -444,15 +622,28 @@ def _fills(pairs: list[str] | None, path: Path | None) -> dict[str, str]:
     return fills
 
 
-def _render(
-    engine: Engine, case_id: int, template: str | None, fills: dict[str, str], draft: bool
-) -> Any:
-    from denialops.work.cases import get_case
-    from denialops.work.letters import case_facts, load_template, render_letter, template_for
+AppealAnywayOption = Annotated[
+    bool,
+    typer.Option(
+        "--appeal-anyway",
+        help="Write an appeal letter for a case whose next step is a corrected claim "
+        "(only where the payer left appeal rights).",
+    ),
+]
 
-    case = get_case(engine, case_id)
-    loaded = load_template(template or template_for(case.category))
-    return render_letter(case_facts(engine, case_id), loaded, fills, final=not draft)
+
+def _check_out(out: Path, suffixes: tuple[str, ...], what: str) -> None:
+    from denialops.files import check_output_path
+
+    with user_errors():
+        check_output_path(out)
+    if out.suffix.lower() not in suffixes:
+        raise fail(f"{out.name}: {what} must end in {' or '.join(suffixes)}")
+
+
+def _echo_notes(notes: list[str]) -> None:
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
 
 
 @appeal_app.command("letter")
@@ -463,19 +654,53 @@ def appeal_letter(
     fill: FillOption = None,
     fills: FillsFileOption = None,
     draft: DraftOption = False,
+    appeal_anyway: AppealAnywayOption = False,
     db: DbOption = None,
 ) -> None:
-    """Write the appeal letter for a case as PDF or DOCX."""
-    from denialops.work.letters import write_letter
+    """Write the appeal letter for a case as PDF or DOCX (enclosures: the case's documents)."""
+    from denialops.work.letters import appeal_letter_for_case, write_letter
+    from denialops.work.packets import case_enclosures
 
-    if out.suffix.lower() not in (".pdf", ".docx"):
-        raise fail(f"{out.name}: --out must end in .pdf or .docx")
+    _check_out(out, (".pdf", ".docx"), "--out")
     values = _fills(fill, fills)
     with user_errors(), _engine(db) as engine:
-        letter = _render(engine, case_id, template, values, draft)
+        enclosed = case_enclosures(engine, case_id)
+        letter = appeal_letter_for_case(
+            engine,
+            case_id,
+            template=template,
+            fills=values,
+            final=not draft,
+            enclosures=[e.name for e in enclosed],
+            appeal_anyway=appeal_anyway,
+        )
         write_letter(letter, out)
+    _echo_notes(letter.notes)
     left = f" ({len(letter.missing)} placeholders left: {', '.join(letter.missing)})"
     typer.echo(f"wrote {out} from template {letter.template}{left if letter.missing else ''}")
+
+
+@appeal_app.command("corrected-claim")
+def appeal_corrected_claim(
+    case_id: CaseArg,
+    out: Annotated[Path, typer.Option("--out", help="Output file: .pdf or .docx.")],
+    fill: FillOption = None,
+    fills: FillsFileOption = None,
+    draft: DraftOption = False,
+    db: DbOption = None,
+) -> None:
+    """Write the corrected-claim worksheet of a case: what to fix, where in the 837, how
+    to resubmit (frequency code 7, the payer's claim number in REF*F8)."""
+    from denialops.work.letters import corrected_claim_for_case, write_letter
+
+    _check_out(out, (".pdf", ".docx"), "--out")
+    values = _fills(fill, fills)
+    with user_errors(), _engine(db) as engine:
+        sheet = corrected_claim_for_case(engine, case_id, fills=values, final=not draft)
+        write_letter(sheet, out)
+    _echo_notes(sheet.notes)
+    left = f" ({len(sheet.missing)} placeholders left: {', '.join(sheet.missing)})"
+    typer.echo(f"wrote {out}: corrected-claim worksheet{left if sheet.missing else ''}")
 
 
 @appeal_app.command("packet")
@@ -490,34 +715,55 @@ def appeal_packet(
         bool,
         typer.Option(
             "--case-documents/--no-case-documents",
-            help="Enclose the documents attached to the case first.",
+            help="Enclose the documents attached to the case first (not the internal ones).",
         ),
     ] = True,
+    enclose_document: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--enclose-document",
+            help="Enclose this case document even if attached as internal (repeatable).",
+        ),
+    ] = None,
+    enclose_note: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--enclose-note",
+            help="Enclose this case note (notes are internal otherwise; repeatable).",
+        ),
+    ] = None,
     template: TemplateOption = None,
     fill: FillOption = None,
     fills: FillsFileOption = None,
     draft: DraftOption = False,
+    appeal_anyway: AppealAnywayOption = False,
     db: DbOption = None,
 ) -> None:
     """One PDF: cover letter, index of enclosures, then the enclosures, pages numbered."""
-    from denialops.work.documents import case_documents, verified_path
-    from denialops.work.packets import build_packet
+    from denialops.work.packets import build_case_packet, case_enclosures
 
-    if out.suffix.lower() != ".pdf":
-        raise fail(f"{out.name}: a packet is a .pdf")
+    _check_out(out, (".pdf",), "a packet")
     values = _fills(fill, fills)
     with user_errors(), _engine(db) as engine:
-        letter = _render(engine, case_id, template, values, draft)
-        paths: list[Path] = []
-        names: list[str] = []
-        if with_case_documents:
-            for doc in case_documents(engine, case_id):
-                paths.append(verified_path(doc))
-                names.append(doc.filename)
-        for path in attach or []:
-            paths.append(path)
-            names.append(path.name)
-        packet = build_packet(letter, paths, out, names=names)
+        enclosed = case_enclosures(
+            engine,
+            case_id,
+            attach=attach or [],
+            with_case_documents=with_case_documents,
+            documents=enclose_document or [],
+            notes=enclose_note or [],
+        )
+        packet, letter = build_case_packet(
+            engine,
+            case_id,
+            out,
+            enclosures=enclosed,
+            template=template,
+            fills=values,
+            final=not draft,
+            appeal_anyway=appeal_anyway,
+        )
+    _echo_notes(letter.notes)
     typer.echo(
         f"wrote {out}: {packet.pages} pages (letter {packet.letter_pages}, index "
         f"{packet.index_pages}, {len(packet.enclosures)} enclosures)"
@@ -547,4 +793,5 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to the application."""
     app.command("queue")(queue_command)
     app.add_typer(case_app, name="case")
+    app.add_typer(work_app, name="work")
     app.add_typer(appeal_app, name="appeal")

@@ -30,23 +30,29 @@ from sqlalchemy import Connection, Engine, Table, func, select
 from sqlalchemy.exc import IntegrityError
 
 from denialops.errors import X12Error
+from denialops.pipeline import claims837
 from denialops.pipeline.steps import Batch, Step, default_steps
 from denialops.pipeline.summary import IngestSummary, RunTally, quarantine_entry
 from denialops.store import schema
+from denialops.store.database import begin_write
 from denialops.store.files import Source, discover
 from denialops.store.ingest import (
     close_source_file,
     existing_remittance,
+    existing_remittances,
     open_source_file,
     quarantine,
-    store_checked,
+    store_batch,
+    stored_traces,
     unbalanced_entries,
 )
-from denialops.store.load import StoredRemittance, fingerprint
+from denialops.store.load import StoredRemittance, envelope_fingerprint, fingerprint
+from denialops.store.quarantine import repaired_row_id, resolve_repaired
 from denialops.x12.balance import BalanceProblem, check_balance
 from denialops.x12.envelope import RejectedTransaction
 from denialops.x12.parse835 import read_835
 from denialops.x12.remittance import Remittance
+from denialops.x12.segments import ISA_LENGTH, detect_delimiters
 
 ProgressCallback = Callable[[int], None]
 
@@ -68,6 +74,8 @@ class IngestOptions:
     commit_bytes: int = 256 << 20
     """Commit within a file after this many bytes of input (a file is one transaction
     up to that size); a kill loses at most this much work, which the rerun redoes."""
+    repair: frozenset[str] = frozenset()
+    """What the 835 reader may repair (``{"separators"}``, see ``read_835``)."""
 
 
 @dataclass
@@ -77,6 +85,20 @@ class _FileRun:
     source: Source
     file_id: int
     position: int = 0  # bytes of the source accounted for (stored, skipped or quarantined)
+    _delimiters: str | None = None
+
+    def delimiters(self) -> str | None:
+        """The first interchange's separators (element, component, repetition, segment),
+        kept with quarantined sets so they can be exported; None when there is no ISA."""
+        if self._delimiters is None:
+            try:  # an unreadable source (a corrupt archive) says so on its first read
+                with self.source.open() as stream:
+                    head = stream.read(ISA_LENGTH)
+                found = detect_delimiters(head)
+            except (X12Error, OSError):
+                return None
+            self._delimiters = found.element + found.component + found.repetition + found.segment
+        return self._delimiters
 
 
 @dataclass
@@ -86,6 +108,12 @@ class _Pending:
     rem: Remittance
     fingerprint: str
     problems: list[BalanceProblem]
+    legacy_fingerprint: str
+    """How rows stored before content fingerprints were identified (envelope only)."""
+
+    @classmethod
+    def of(cls, rem: Remittance) -> _Pending:
+        return cls(rem, fingerprint(rem), check_balance(rem), envelope_fingerprint(rem))
 
 
 @dataclass
@@ -95,6 +123,8 @@ class _BatchResult:
     stored: list[tuple[_Pending, StoredRemittance]] = field(default_factory=list)
     resumed: int = 0
     duplicates: int = 0
+    same_trace: list[_Pending] = field(default_factory=list)
+    repaired: int = 0
     tally: RunTally = field(default_factory=RunTally)
 
 
@@ -112,11 +142,7 @@ class _StageFailed(Exception):
 
 def _begin(conn: Connection) -> None:
     """Start the file's write transaction (on SQLite, take the write lock now)."""
-    if conn.in_transaction():
-        conn.commit()
-    conn.begin()
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    begin_write(conn)
 
 
 def _is_integrity_error(conn: Connection, exc: BaseException) -> bool:
@@ -159,16 +185,37 @@ def _store_and_run(
     """Store the sets, run every step over what was stored; raise _StageFailed on failure."""
     result = _BatchResult()
     try:
+        existing = existing_remittances(
+            conn,
+            [item.fingerprint for item in pending] + [item.legacy_fingerprint for item in pending],
+        )
+        new: list[_Pending] = []
+        seen: set[str] = set()
         for item in pending:
-            existing = existing_remittance(conn, item.fingerprint)
-            if existing is not None:
-                if existing[1] == run.file_id:
-                    result.resumed += 1
-                else:
-                    result.duplicates += 1
-                continue
-            stored = store_checked(conn, item.rem, run.file_id, item.fingerprint, item.problems)
-            result.stored.append((item, stored))
+            known = existing.get(item.fingerprint) or existing.get(item.legacy_fingerprint)
+            if known is not None and known[1] == run.file_id:
+                result.resumed += 1
+            elif known is not None or item.fingerprint in seen:
+                result.duplicates += 1
+            else:
+                seen.add(item.fingerprint)
+                new.append(item)
+        traces = stored_traces(conn, [item.rem.trace_number for item in new])
+        for item in new:
+            key = (item.rem.payer_id, item.rem.trace_number)
+            if key in traces:
+                result.same_trace.append(item)
+            traces.add(key)
+        stored = store_batch(
+            conn, run.file_id, [(item.rem, item.fingerprint, item.problems) for item in new]
+        )
+        result.stored.extend(zip(new, stored, strict=True))
+        repairs = [
+            (row_id, done.remittance_id)
+            for item, done in result.stored
+            if (row_id := _repairs(item.rem)) is not None
+        ]
+        result.repaired = resolve_repaired(conn, repairs) if repairs else 0
     except Exception as exc:
         raise _StageFailed("store", exc) from exc
     if not result.stored:
@@ -188,11 +235,38 @@ def _store_and_run(
     return result
 
 
+def _repairs(rem: Remittance) -> int | None:
+    """The quarantine row a set exported by ``quarantine export`` repairs, if any."""
+    return repaired_row_id(rem.envelope.sender_id, rem.envelope.isa_control)
+
+
 def _apply(summary: IngestSummary, run: _FileRun, result: _BatchResult) -> None:
     summary.resumed_transactions += result.resumed
+    summary.quarantine_resolved += result.repaired
     summary.duplicates_skipped += result.duplicates
+    for item in result.same_trace:
+        summary.warnings.append(
+            {
+                "file": run.source.name,
+                "st_control": item.rem.envelope.st_control,
+                "trace_number": item.rem.trace_number,
+                "warning": (
+                    f"payment {item.rem.trace_number} from payer {item.rem.payer_id} was "
+                    "stored before with other claims or amounts: stored as another payment"
+                ),
+            }
+        )
     for item, stored in result.stored:
         summary.add_stored(item.rem, stored)
+        for warning in item.rem.warnings:  # e.g. read with --repair separators
+            summary.warnings.append(
+                {
+                    "file": run.source.name,
+                    "st_control": item.rem.envelope.st_control,
+                    "trace_number": item.rem.trace_number,
+                    "warning": warning,
+                }
+            )
         if item.problems:
             summary.unbalanced.extend(unbalanced_entries(run.source.name, item.rem, item.problems))
     summary.add_tally(result.tally)
@@ -253,6 +327,41 @@ def _error_text(stage: str, exc: Exception) -> str:
     return text[:ERROR_TEXT_LIMIT]
 
 
+def _keep(
+    conn: Connection,
+    run: _FileRun,
+    summary: IngestSummary,
+    *,
+    segment_number: int | None,
+    byte_offset: int | None,
+    st_control: str,
+    error: str | X12Error,
+    raw: bytes,
+) -> None:
+    """Quarantine a set (or the file's tail) under its own savepoint and list it."""
+    at_fault = error if isinstance(error, X12Error) else None
+    element = None
+    if at_fault is not None and at_fault.segment_id:
+        element = at_fault.segment_id + (f"{at_fault.element:02d}" if at_fault.element else "")
+    with conn.begin_nested():
+        quarantine(
+            conn,
+            file_id=run.file_id,
+            path=run.source.name,
+            segment_number=segment_number,
+            byte_offset=byte_offset,
+            st_control=st_control,
+            error=str(error),
+            raw=raw,
+            error_segment=at_fault.segment_number if at_fault is not None else None,
+            error_element=element,
+            delimiters=run.delimiters(),
+        )
+    summary.quarantined.append(
+        quarantine_entry(run.source.name, segment_number, byte_offset, st_control, error)
+    )
+
+
 def _quarantine_failed(
     conn: Connection,
     run: _FileRun,
@@ -261,22 +370,15 @@ def _quarantine_failed(
     exc: Exception,
     summary: IngestSummary,
 ) -> None:
-    error = _error_text(stage, exc)
-    with conn.begin_nested():
-        quarantine(
-            conn,
-            file_id=run.file_id,
-            path=run.source.name,
-            segment_number=rem.segment_number,
-            byte_offset=rem.byte_offset,
-            st_control=rem.envelope.st_control,
-            error=error,
-            raw=rem.raw,
-        )
-    summary.quarantined.append(
-        quarantine_entry(
-            run.source.name, rem.segment_number, rem.byte_offset, rem.envelope.st_control, error
-        )
+    _keep(
+        conn,
+        run,
+        summary,
+        segment_number=rem.segment_number,
+        byte_offset=rem.byte_offset,
+        st_control=rem.envelope.st_control,
+        error=_error_text(stage, exc),
+        raw=rem.raw,
     )
 
 
@@ -286,21 +388,15 @@ def _quarantine_failed(
 def _handle_rejected(
     conn: Connection, run: _FileRun, item: RejectedTransaction, summary: IngestSummary
 ) -> None:
-    with conn.begin_nested():
-        quarantine(
-            conn,
-            file_id=run.file_id,
-            path=run.source.name,
-            segment_number=item.segment_number,
-            byte_offset=item.byte_offset,
-            st_control=item.st_control,
-            error=str(item.error),
-            raw=item.raw,
-        )
-    summary.quarantined.append(
-        quarantine_entry(
-            run.source.name, item.segment_number, item.byte_offset, item.st_control, item.error
-        )
+    _keep(
+        conn,
+        run,
+        summary,
+        segment_number=item.segment_number,
+        byte_offset=item.byte_offset,
+        st_control=item.st_control,
+        error=item.error,
+        raw=item.raw,
     )
 
 
@@ -308,19 +404,15 @@ def _handle_unreadable_rest(
     conn: Connection, run: _FileRun, exc: X12Error, summary: IngestSummary
 ) -> None:
     """The reader gave up on the file: keep everything from where it stopped."""
-    with conn.begin_nested():
-        quarantine(
-            conn,
-            file_id=run.file_id,
-            path=run.source.name,
-            segment_number=exc.segment_number,
-            byte_offset=run.position,
-            st_control="",
-            error=str(exc),
-            raw=run.source.read_from(run.position),
-        )
-    summary.quarantined.append(
-        quarantine_entry(run.source.name, exc.segment_number, run.position, "", exc)
+    _keep(
+        conn,
+        run,
+        summary,
+        segment_number=exc.segment_number,
+        byte_offset=run.position,
+        st_control="",
+        error=exc,
+        raw=run.source.read_from(run.position),
     )
 
 
@@ -371,18 +463,22 @@ def _ingest_source(
         return
     run = _FileRun(source=source, file_id=opened[0])
     summary.files += 1
+    if not source.problem and claims837.sniff(source):  # unreadable: quarantined below
+        _ingest_claims(conn, run, summary, progress)
+        return
     pending: list[_Pending] = []
     pending_claims = 0
     committed_at = 0
     try:
         with source.open() as stream:
-            target: Path | Any = source.path if source.member is None else stream
+            plain = source.member is None and not source.problem  # else the stream says why
+            target: Path | Any = source.path if plain else stream
             try:
-                for item in read_835(target, name=source.name):
+                for item in read_835(target, name=source.name, repair=options.repair):
                     if isinstance(item, RejectedTransaction):
                         _handle_rejected(conn, run, item, summary)
                     else:
-                        pending.append(_Pending(item, fingerprint(item), check_balance(item)))
+                        pending.append(_Pending.of(item))
                         pending_claims += len(item.claims)
                         if pending_claims >= options.batch_claims:
                             _flush(conn, run, pending, steps, summary)
@@ -406,6 +502,30 @@ def _ingest_source(
             conn.rollback()
         raise
     summary.bytes_read += run.position
+
+
+def _ingest_claims(
+    conn: Connection, run: _FileRun, summary: IngestSummary, progress: ProgressCallback | None
+) -> None:
+    """An 837 file: claims as submitted, scrubbed (denialops.pipeline.claims837)."""
+    try:
+        tally = claims837.ingest_claim_file(conn, run.source, run.file_id)
+        close_source_file(conn, run.file_id)
+        conn.commit()
+    except BaseException:
+        if conn.in_transaction():
+            conn.rollback()
+        raise
+    summary.claim_batches += tally.batches
+    summary.claims_submitted += tally.claims
+    summary.claims_submitted_clean += tally.clean
+    summary.duplicates_skipped += tally.duplicates_skipped
+    for item in tally.quarantined:
+        summary.quarantined.append(
+            quarantine_entry(run.source.name, item["segment"], None, "", item["error"])
+        )
+    _advance(run, run.source.size, progress)
+    summary.bytes_read += run.source.size
 
 
 # --------------------------------------------------------------------------- entry points

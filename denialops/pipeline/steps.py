@@ -42,30 +42,42 @@ class Step:
 
 def classify_batch(conn: Connection, batch: Batch) -> None:
     """Classify every adjustment of the batch and set its claims' denial view."""
-    from denialops.classify.apply import classify_remittance
+    from denialops.classify.apply import classify_remittances
 
-    for remittance_id in batch.remittance_ids:
-        classify_remittance(conn, remittance_id)
+    classify_remittances(conn, batch.remittance_ids)  # set based: once per batch
 
 
 def work_batch(conn: Connection, batch: Batch) -> None:
-    """Apply the batch's claims to earlier cases (outcomes), then open cases for denials.
+    """Open cases for the batch's denials, then apply its claims to cases (outcomes).
 
-    In file order, remittance by remittance: a later remittance in the same batch can
-    decide a case an earlier one opened.
+    Both run once over the whole batch: claims are taken in the payer's dates (claim
+    chains, see :mod:`denialops.work.chain`), not in file order, so a later remittance in
+    the same batch decides a case an earlier one opened, and an earlier-dated one that
+    arrives later re-judges it.
     """
     from denialops.work.cases import open_cases
     from denialops.work.outcomes import match_outcomes
 
-    for remittance_id in batch.remittance_ids:
-        match_outcomes(conn, remittance_id)
-        open_cases(conn, remittance_id)
+    open_cases(conn, batch.remittance_ids)
+    match_outcomes(conn, batch.remittance_ids)
+
+
+def facts_batch(conn: Connection, batch: Batch) -> None:
+    """Bring the analytical facts of the batch's claims (and of the claims sharing their
+    patient control numbers, whose cases the batch may have decided) up to date."""
+    from denialops.analytics.facts import refresh_facts
+
+    refresh_facts(conn, batch.claim_ids)
 
 
 def default_steps() -> list[Step]:
     """What ``denialops ingest`` runs after storing, in order.
 
     Classification first: cases are opened from the claim-level denial status that
-    classification sets.
+    classification sets; the analytical facts last, from both.
     """
-    return [Step("classify", classify_batch), Step("cases", work_batch)]
+    return [
+        Step("classify", classify_batch),
+        Step("cases", work_batch),
+        Step("facts", facts_batch),
+    ]

@@ -58,6 +58,13 @@ class IngestSummary:
     """Cases opened for the claims of this run."""
     reasons: Counter[str] = field(default_factory=Counter)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    quarantine_resolved: int = 0
+    """Quarantine rows closed by repaired sets stored in this run."""
+    claims_submitted: int = 0
+    """Claims read from 837 files in this run (claims as submitted, scrubbed at ingest)."""
+    claims_submitted_clean: int = 0
+    """Of those, the ones the scrubber found nothing at warning or above on."""
+    claim_batches: int = 0
 
     @property
     def reversals_unmatched(self) -> int:
@@ -67,7 +74,7 @@ class IngestSummary:
     @property
     def nothing_new(self) -> bool:
         """True when the run stored no transaction set and quarantined nothing."""
-        return self.transactions == 0 and not self.quarantined
+        return self.transactions == 0 and self.claim_batches == 0 and not self.quarantined
 
     @property
     def denial_rate(self) -> Decimal | None:
@@ -123,11 +130,14 @@ class IngestSummary:
             "unbalanced": self.unbalanced,
             "quarantined": self.quarantined,
             "warnings": self.warnings,
+            "quarantine_resolved": self.quarantine_resolved,
             "duplicates_skipped": self.duplicates_skipped,
             "files_skipped": self.files_skipped,
             "skipped_files": self.skipped_files,
             "resumed_transactions": self.resumed_transactions,
             "bytes_read": self.bytes_read,
+            "claims_submitted": self.claims_submitted,
+            "claims_submitted_clean": self.claims_submitted_clean,
         }
 
 
@@ -138,14 +148,23 @@ def quarantine_entry(
     st: str,
     error: str | X12Error,
 ) -> dict[str, Any]:
-    """One ``quarantined`` item: ``error`` in full, ``reason`` without the location."""
+    """One ``quarantined`` item: ``error`` in full, ``reason`` without file and segment.
+
+    ``segment_number`` is where the quarantined text starts, ``error_segment`` the
+    segment that failed; ``reason`` names the element and the text found there
+    (``SVC01 'HC>1': ...``).
+    """
+    error_segment = segment_number
     if isinstance(error, X12Error):
-        reason = error.message + (f" (expected {error.expected})" if error.expected else "")
+        reason = error.detail()
+        if error.segment_number is not None:
+            error_segment = error.segment_number
     else:
         reason = error
     return {
         "file": source_name,
         "segment_number": segment_number,
+        "error_segment": error_segment,
         "byte_offset": byte_offset,
         "st_control": st,
         "error": str(error),

@@ -586,21 +586,33 @@ def check_authorization(claim: SubmittedClaim, ctx: Context, edit: Edit) -> Iter
             )
 
 
+def member_id(claim: SubmittedClaim) -> str:
+    return claim.member.member_id or claim.subscriber.member_id
+
+
+def duplicate_key(claim: SubmittedClaim, line: ClaimLine) -> tuple[object, ...]:
+    """What makes two lines the same service: payer, member, code, modifiers, date, charge."""
+    return line_key(
+        claim.payer.payer_id,
+        member_id(claim),
+        line.procedure or line.revenue_code,
+        " ".join(line.modifiers),
+        _service_date(claim, line),
+        line.charge,
+    )
+
+
+def line_key(
+    payer_id: str, member: str, code: str, modifiers: str, on: date | None, charge: Decimal
+) -> tuple[object, ...]:
+    return (payer_id, member, code, modifiers, on, charge.normalize())
+
+
 def check_duplicates(claim: SubmittedClaim, ctx: Context, edit: Edit) -> Iterator[Finding]:
     if claim.frequency in ("7", "8"):
         return  # replacements and voids repeat the original on purpose
-    member = claim.member.member_id or claim.subscriber.member_id
     for line in claim.lines:
-        key = (
-            claim.payer.payer_id,
-            member,
-            claim.member.last_name,
-            claim.member.birth_date,
-            line.procedure or line.revenue_code,
-            tuple(line.modifiers),
-            _service_date(claim, line),
-            line.charge,
-        )
+        key = duplicate_key(claim, line)
         earlier = ctx.seen.get(key)
         if earlier is not None and earlier != claim.patient_control_number:
             yield edit.finding(

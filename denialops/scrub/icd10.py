@@ -31,7 +31,7 @@ def _icd() -> ModuleType:
     # The package reads its data with a deprecated importlib API; that warning is its own.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        import simple_icd_10_cm  # type: ignore[import-untyped]
+        import simple_icd_10_cm
 
     module: ModuleType = simple_icd_10_cm
     return module

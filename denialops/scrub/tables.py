@@ -472,21 +472,19 @@ class EditTables:
         found = self._mue_loaded.get(kind)
         if found is not None:
             return found
-        if found is None:
-            found = [(SHIPPED_MUE_EFFECTIVE, shipped_mue(kind))]
-            if self.store is not None:
-                by_date: dict[date, dict[str, Mue]] = {}
-                for code, eff, value, adj, why in self.store.execute(
-                    "SELECT code, effective, value, adjudication, rationale "
-                    "FROM mue WHERE kind = ?",
-                    (kind,),
-                ):
-                    when = _from_ymd(eff)
-                    assert when is not None
-                    by_date.setdefault(when, {})[code] = Mue(code, value, adj, why or "", when)
-                found.extend(by_date.items())
-            found.sort(key=lambda item: item[0], reverse=True)
-            self._mue_loaded[kind] = found
+        found = [(SHIPPED_MUE_EFFECTIVE, shipped_mue(kind))]
+        if self.store is not None:
+            by_date: dict[date, dict[str, Mue]] = {}
+            for code, eff, value, adj, why in self.store.execute(
+                "SELECT code, effective, value, adjudication, rationale FROM mue WHERE kind = ?",
+                (kind,),
+            ):
+                when = _from_ymd(eff)
+                assert when is not None
+                by_date.setdefault(when, {})[code] = Mue(code, value, adj, why or "", when)
+            found.extend(by_date.items())
+        found.sort(key=lambda item: item[0], reverse=True)
+        self._mue_loaded[kind] = found
         return found
 
     def mue(self, kind: MueKind, code: str, on: date) -> Mue | None:

@@ -30,14 +30,17 @@ from sqlalchemy import Connection, Table, func, select, update
 
 from denialops.money import fmt
 from denialops.store import schema
+from denialops.store.database import SQLDialect, driver_cursor
+from denialops.store.database import write_transaction as database_write_transaction
 from denialops.store.files import Source
 from denialops.store.load import (
     ZLIB_LEVEL,
     BalanceFlags,
     StoredRemittance,
-    driver_cursor,
+    ToStore,
     fingerprint,
     store_remittance,
+    store_remittances,
 )
 from denialops.x12.balance import BalanceProblem, check_balance
 from denialops.x12.remittance import Remittance
@@ -52,23 +55,9 @@ QUARANTINE = cast(Table, schema.Quarantine.__table__)
 
 @contextmanager
 def write_transaction(conn: Connection) -> Iterator[None]:
-    """One write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE).
-
-    The transaction is begun explicitly: the loader writes through the driver's cursor,
-    which SQLAlchemy does not see, and without ``begin()`` its ``commit()`` would be a
-    no-op, leaving the driver's implicit transaction open until some later statement.
-    """
-    if conn.in_transaction():
-        conn.commit()
-    conn.begin()
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    try:
+    """Deprecated: :func:`denialops.store.database.write_transaction` (the one primitive)."""
+    with database_write_transaction(conn):
         yield
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
 
 
 # --------------------------------------------------------------------------- balance
@@ -134,16 +123,62 @@ def unbalanced_entries(
 
 def existing_remittance(conn: Connection, fingerprint_value: str) -> tuple[int, int] | None:
     """(id, file id) of the stored remittance with this fingerprint, if any."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return existing_remittances(conn, [fingerprint_value]).get(fingerprint_value)
+
+
+def existing_remittances(
+    conn: Connection, fingerprints: Sequence[str]
+) -> dict[str, tuple[int, int]]:
+    """(id, file id) of the stored remittances among these fingerprints, by fingerprint."""
+    if not fingerprints:
+        return {}
+    mark = SQLDialect.of(conn).placeholder
+    found: dict[str, tuple[int, int]] = {}
     cursor = driver_cursor(conn)
     try:
-        cursor.execute(
-            f"SELECT id, file_id FROM remittance WHERE fingerprint = {mark}", (fingerprint_value,)
-        )
-        row = cursor.fetchone()
+        for start in range(0, len(fingerprints), 500):
+            chunk = fingerprints[start : start + 500]
+            cursor.execute(
+                "SELECT fingerprint, id, file_id FROM remittance WHERE fingerprint IN "
+                f"({', '.join([mark] * len(chunk))})",
+                tuple(chunk),
+            )
+            for fingerprint_value, remittance_id, file_id in cursor.fetchall():
+                found[fingerprint_value] = (int(remittance_id), int(file_id))
     finally:
         cursor.close()
-    return (int(row[0]), int(row[1])) if row else None
+    return found
+
+
+def stored_traces(conn: Connection, traces: Sequence[str]) -> set[tuple[str, str]]:
+    """(payer id, trace number) of the stored remittances with one of these trace numbers."""
+    found: set[tuple[str, str]] = set()
+    unique = sorted(set(traces))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        rows = conn.execute(
+            select(REMITTANCE.c.payer_id, REMITTANCE.c.trace_number).where(
+                REMITTANCE.c.trace_number.in_(chunk)
+            )
+        )
+        found.update((str(payer), str(trace)) for payer, trace in rows)
+    return found
+
+
+def store_batch(
+    conn: Connection,
+    file_id: int,
+    items: Sequence[tuple[Remittance, str, Sequence[BalanceProblem]]],
+) -> list[StoredRemittance]:
+    """Store remittances whose fingerprints are known to be new, as one batch of rows."""
+    return store_remittances(
+        conn,
+        file_id,
+        [
+            ToStore(rem, fingerprint_value, balance_flags(rem, problems))
+            for rem, fingerprint_value, problems in items
+        ],
+    )
 
 
 def store_checked(
@@ -188,12 +223,20 @@ def quarantine(
     st_control: str,
     error: str,
     raw: bytes,
+    error_segment: int | None = None,
+    error_element: str | None = None,
+    delimiters: str | None = None,
 ) -> bool:
-    """Keep an unreadable transaction set (or file tail) whole; False if already kept."""
-    key = raw if raw else f"{path}\x1f{segment_number}\x1f{error}".encode()
-    raw_sha = hashlib.sha256(key).hexdigest()
-    exists = conn.execute(select(QUARANTINE.c.id).where(QUARANTINE.c.raw_sha256 == raw_sha)).first()
-    if exists is not None:
+    """Keep an unreadable or unstorable transaction set (or file tail) whole with its
+    error; one row per file and position, False if that position is kept already (a
+    resumed run). The same bytes in two files are two rows."""
+    where = (
+        QUARANTINE.c.file_id == file_id if file_id is not None else QUARANTINE.c.path == path,
+        QUARANTINE.c.byte_offset == byte_offset
+        if byte_offset is not None
+        else QUARANTINE.c.byte_offset.is_(None),
+    )
+    if conn.execute(select(QUARANTINE.c.id).where(*where)).first() is not None:
         return False
     conn.execute(
         QUARANTINE.insert(),
@@ -205,8 +248,11 @@ def quarantine(
             "st_control": st_control,
             "error": error,
             "raw_text": zlib.compress(raw, ZLIB_LEVEL),
-            "raw_sha256": raw_sha,
+            "raw_sha256": hashlib.sha256(raw).hexdigest(),
             "created_at": datetime.now(UTC),
+            "error_segment": error_segment,
+            "error_element": error_element,
+            "delimiters": delimiters,
         },
     )
     return True

@@ -2,8 +2,9 @@
 
 The schema mirrors :mod:`denialops.x12.remittance`: file -> remittance -> claim ->
 service line, with every CAS triplet as one ``adjustment`` row (claim- or line-level)
-and every PLB pair as one ``provider_adjustment`` row. Money is ``Numeric(14, 2)``
-(exact on both SQLite, where SQLAlchemy converts through Decimal, and PostgreSQL).
+and every PLB pair as one ``provider_adjustment`` row. Money is :data:`Money`: integer
+cents on SQLite, ``NUMERIC(18, 2)`` on PostgreSQL, :class:`~decimal.Decimal` in Python, so
+stored amounts and SQL sums are exact on both (revision 0003 converted older databases).
 
 The current classification of an adjustment lives on the adjustment row itself so that
 analytics never needs a join to know whether a dollar is denied; its earlier results
@@ -16,7 +17,8 @@ and the newest revision must describe the same tables (a test checks it).
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -33,9 +35,61 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import operators
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
-Money = Numeric(14, 2, asdecimal=True)
+from denialops.money import CENT
+
+_SCALING_OPERATORS = frozenset(
+    {operators.mul, operators.truediv, operators.floordiv, operators.mod}
+)
+
+
+class MoneyType(TypeDecorator[Decimal]):
+    """Exact money: integer cents on SQLite, ``NUMERIC(18, 2)`` elsewhere, Decimal in Python.
+
+    SQLite has no exact decimal type (``NUMERIC`` columns hold REAL), so amounts are
+    whole cents there: stored, compared, ordered and summed exactly as integers. Core
+    statements on these columns (``select(claim.c.paid)``, ``func.sum(...)``) convert
+    both ways by themselves; raw SQL uses :meth:`denialops.store.database.SQLDialect.money_sql`
+    and ``money_value`` (docs/architecture.md, "Money in the database").
+    """
+
+    impl = Numeric(18, 2, asdecimal=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(18, 2, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+        return int(amount.scaleb(2).to_integral_value(ROUND_HALF_UP))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            if isinstance(value, int):
+                return Decimal(value).scaleb(-2)
+            # AVG and friends come back as floats of cents
+            return Decimal(repr(value)).scaleb(-2).quantize(CENT, ROUND_HALF_UP)
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+
+    def coerce_compared_value(self, op: Any, value: Any) -> TypeEngine[Any]:
+        # ``paid * 2`` or ``at_risk / 3``: the factor is a number, not an amount of money.
+        if op in _SCALING_OPERATORS:
+            return Numeric() if not isinstance(value, int) else Integer()
+        return self
+
+
+Money = MoneyType()
+"""The column type of every amount of money."""
 Quantity = Numeric(15, 4, asdecimal=True)
 
 
@@ -214,6 +268,9 @@ class Adjustment(Base):
     rule_id: Mapped[str | None] = mapped_column(String(128))
     ruleset_version: Mapped[str | None] = mapped_column(String(64))
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    liability: Mapped[str | None] = mapped_column(String(16))  # from the group code
+    checks: Mapped[list[str] | None] = mapped_column(JSON)  # to verify before next_action
+    warnings: Mapped[list[str] | None] = mapped_column(JSON)  # the classifier's warnings
 
 
 class ClassificationHistory(Base):
@@ -252,10 +309,14 @@ class ProviderAdjustment(Base):
 
 
 class Quarantine(Base):
-    """A transaction set (or file) that could not be read, kept whole with its error."""
+    """A transaction set (or file) that could not be read or stored, kept whole with its
+    error; one row per file and position (the same bytes in two files are two rows)."""
 
     __tablename__ = "quarantine"
-    __table_args__ = (UniqueConstraint("raw_sha256", name="uq_quarantine_raw"),)
+    __table_args__ = (
+        UniqueConstraint("file_id", "byte_offset", name="uq_quarantine_position"),
+        Index("ix_quarantine_raw", "raw_sha256"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     file_id: Mapped[int | None] = mapped_column(ForeignKey("source_file.id"))
@@ -267,3 +328,12 @@ class Quarantine(Base):
     raw_text: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed
     raw_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    error_segment: Mapped[int | None] = mapped_column(Integer)
+    """Segment number (in the file) of the segment at fault, when the reader said."""
+    error_element: Mapped[str | None] = mapped_column(String(16))
+    """The element at fault, e.g. ``CLP03`` (the segment id alone when all of it is)."""
+    delimiters: Mapped[str | None] = mapped_column(String(4))
+    """Element, component, repetition and segment separators of the interchange."""
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by_remittance_id: Mapped[int | None] = mapped_column(Integer)
+    """The remittance stored from the repaired set (``quarantine export`` then ``ingest``)."""

@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Family = Literal["clinical", "coding", "administrative", "technical"]
+from denialops.vocabulary import FAMILIES, Family
+
 ClaimKind = Literal["professional", "outpatient", "inpatient"]
 """professional (837P, place of service in CLP08), institutional outpatient (13x) and
 institutional inpatient (11x, DRG-paid, claim level only)."""
@@ -188,7 +189,7 @@ SCENARIOS: dict[str, DenialScenario] = {
 
 FAMILY_CARCS: dict[Family, frozenset[str]] = {
     family: frozenset(s.carc for s in SCENARIOS.values() if s.family == family)
-    for family in ("clinical", "coding", "administrative", "technical")
+    for family in FAMILIES
 }
 """CARCs each family's scenarios use (CARC 16 and 18 may appear in two families' lists
 of other tools; here a code belongs to exactly one family)."""

@@ -242,6 +242,7 @@ def remittance_for(planted: list[PlantedClaim], *, number: int = 1) -> Remittanc
                     paid=paid,
                     units=ln.units,
                     service_date=ln.service_date,
+                    control_number=ln.control_number,
                     dates=[("472", ln.service_date)] if ln.service_date else [],
                     adjustments=adjustments,
                 )

@@ -48,6 +48,7 @@ from denialops.synth.catalog import (
     Payer,
     Procedure,
 )
+from denialops.vocabulary import REVERSAL_STATUS
 from denialops.x12.remittance import (
     Adjustment,
     AdjustmentLevel,
@@ -733,7 +734,7 @@ class _Generator:
         pr = original.patient_responsibility
         return Claim(
             patient_control_number=original.patient_control_number,
-            status="22",
+            status=REVERSAL_STATUS,
             charge=-original.charge,
             paid=-original.paid,
             patient_responsibility=-pr if pr is not None else None,

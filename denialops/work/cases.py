@@ -1,44 +1,121 @@
 """The denial register: opening cases at ingest, moving them, and the audit trail.
 
-Every write goes through :func:`_apply`, which checks the optimistic lock (the row's
-``version`` must still be the one read, else :class:`~denialops.errors.ConflictError`),
-bumps the version and appends one ``case_event`` row per field that changed. Functions
-take an Engine (they open and commit their own transaction) or a Connection (they join
-the caller's transaction, as the ingest hook does).
+Cases open set-based (:func:`open_cases`) over the remittances just stored: one query
+for the claim chains they touch, one for the cases already open on those claims, one
+for the denied adjustments, then batched inserts (cases, their adjustments, audit rows,
+search terms) with deadlines and priority computed in Python over the rows fetched once.
+Every later change goes through :func:`denialops.work.store.apply_changes` (optimistic
+lock, audit rows, rescoring) after :func:`denialops.work.store.lock_row`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from datetime import date
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Table, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select
 
-from denialops.errors import ConflictError, StoreError
-from denialops.money import ZERO, total
-from denialops.store import schema
+from denialops.errors import StateTransitionError, StoreError
+from denialops.money import ZERO
+from denialops.vocabulary import OWNERS
 from denialops.work import states
-from denialops.work.deadlines import Deadline, DeadlineFacts, load_profiles, next_deadline
-from denialops.work.tables import Appeal, AppUser, CaseAdjustment, CaseEvent, CaseNote, DenialCase
+from denialops.work.chain import (
+    DENIED_STATUSES,
+    REVERSAL_STATUS,
+    ChainClaim,
+    Key,
+    chains_touching,
+    first_denial,
+)
+from denialops.work.deadlines import (
+    Assessment,
+    Deadline,
+    DeadlineFacts,
+    assess,
+    has_appeal_rights,
+    load_profiles,
+    notice_date,
+    profile_for,
+)
+from denialops.work.expected import Line, at_risk, count_paid_lines, load_ratios
+from denialops.work.scoring import patient_name, score_rows, search_terms
+from denialops.work.store import (
+    CASE_COLUMNS,
+    SYSTEM_USER,
+    Case,
+    Event,
+    adj_t,
+    appeal_t,
+    apply_changes,
+    aware,
+    case_adj_t,
+    case_for_claim,
+    case_t,
+    chunks,
+    claim_t,
+    close_appeal,
+    ensure_user,
+    event_row,
+    event_t,
+    events,
+    get_case,
+    insert_many,
+    line_t,
+    lock_row,
+    log,
+    note_t,
+    now,
+    open_appeal,
+    remit_t,
+    search_t,
+    transaction,
+    user_t,
+)
 
-SYSTEM_USER = "system"
-OWNERS = ("patient_access", "ur_cdi", "coding_him", "billing", "managed_care")
-DENIED_STATUSES = ("partially_denied", "fully_denied")
-REVERSAL_STATUS = "22"
+# Names other modules imported from here before the write layer had its own module.
+_aware = aware
+_lock_row = lock_row
+_log = log
+_apply = apply_changes
 
-case_t = cast(Table, DenialCase.__table__)
-event_t = cast(Table, CaseEvent.__table__)
-appeal_t = cast(Table, Appeal.__table__)
-note_t = cast(Table, CaseNote.__table__)
-user_t = cast(Table, AppUser.__table__)
-case_adj_t = cast(Table, CaseAdjustment.__table__)
-claim_t = cast(Table, schema.Claim.__table__)
-adj_t = cast(Table, schema.Adjustment.__table__)
-remit_t = cast(Table, schema.Remittance.__table__)
+__all__ = [
+    "CASE_COLUMNS",
+    "DENIED_STATUSES",
+    "OWNERS",
+    "REVERSAL_STATUS",
+    "SYSTEM_USER",
+    "Case",
+    "Event",
+    "add_note",
+    "adj_t",
+    "appeal_t",
+    "appeals",
+    "assign",
+    "case_adj_t",
+    "case_adjustments",
+    "case_for_claim",
+    "case_t",
+    "claim_t",
+    "compute_deadline",
+    "ensure_user",
+    "event_t",
+    "events",
+    "get_case",
+    "move",
+    "note_t",
+    "notes",
+    "now",
+    "open_cases",
+    "remit_t",
+    "set_due_date",
+    "set_owner",
+    "transaction",
+    "user_t",
+    "work_hook",
+]
 
 _FAMILY_OWNER = {
     "clinical": "ur_cdi",
@@ -46,269 +123,6 @@ _FAMILY_OWNER = {
     "administrative": "patient_access",
     "technical": "billing",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Case:
-    """A snapshot of one ``denial_case`` row."""
-
-    id: int
-    claim_id: int
-    remittance_id: int
-    payer_id: str
-    patient_control_number: str
-    payer_claim_control_number: str
-    filing_indicator: str
-    denial_status: str
-    family: str | None
-    category: str | None
-    owner: str
-    next_action: str | None
-    soft_or_hard: str | None
-    billed: Decimal
-    paid_initial: Decimal
-    at_risk: Decimal
-    service_date: date | None
-    determination_date: date | None
-    state: str
-    appeal_level: int
-    assignee: str | None
-    due_date: date | None
-    next_deadline: date | None
-    next_deadline_kind: str | None
-    paid_to_date: Decimal
-    recovered: Decimal
-    outcome_remittance_id: int | None
-    opened_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None
-    version: int
-
-    @classmethod
-    def from_row(cls, row: Row[Any] | Mapping[str, Any]) -> Case:
-        data = row._mapping if isinstance(row, Row) else row
-        return cls(**{f.name: _aware(data[f.name]) for f in fields(cls)})
-
-    @property
-    def correctable(self) -> bool:
-        """A soft denial is fixed and resubmitted rather than appealed."""
-        return self.soft_or_hard == "soft"
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    id: int
-    case_id: int
-    at: datetime
-    actor: str
-    action: str
-    field: str | None
-    old_value: str | None
-    new_value: str | None
-    remittance_id: int | None
-    source_claim_id: int | None
-    note: str | None
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: Any) -> Any:
-    """SQLite hands back naive datetimes for timezone columns; they were stored as UTC."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-@contextmanager
-def transaction(
-    engine_or_conn: Engine | Connection, *, write: bool = False
-) -> Iterator[Connection]:
-    """The caller's transaction when given a Connection in one, else a new one committed here.
-
-    A new write transaction on SQLite takes the write lock up front (``BEGIN IMMEDIATE``):
-    a deferred one that reads and then writes fails at once if another writer got in
-    between, instead of waiting its turn.
-    """
-    if isinstance(engine_or_conn, Engine):
-        with engine_or_conn.connect() as conn:
-            with _begin(conn, write):
-                yield conn
-    elif engine_or_conn.in_transaction():
-        yield engine_or_conn
-    else:
-        with _begin(engine_or_conn, write):
-            yield engine_or_conn
-
-
-@contextmanager
-def _begin(conn: Connection, write: bool) -> Iterator[None]:
-    if write and conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        conn.begin()
-    try:
-        yield
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
-
-
-def ensure_user(conn: Connection, login: str) -> None:
-    """Record a login the first time it acts or is assigned, so users are listable."""
-    if not login or len(login) > 64:
-        raise StoreError("a user login must be 1 to 64 characters")
-    exists = conn.execute(select(user_t.c.id).where(user_t.c.login == login)).first()
-    if exists is None:
-        conn.execute(insert(user_t).values(login=login, display_name="", created_at=now()))
-
-
-def get_case(engine_or_conn: Engine | Connection, case_id: int) -> Case:
-    with transaction(engine_or_conn) as conn:
-        row = conn.execute(select(case_t).where(case_t.c.id == case_id)).first()
-    if row is None:
-        raise StoreError(f"no case {case_id}")
-    return Case.from_row(row)
-
-
-def case_for_claim(conn: Connection, claim_id: int) -> Case | None:
-    row = conn.execute(select(case_t).where(case_t.c.claim_id == claim_id)).first()
-    return None if row is None else Case.from_row(row)
-
-
-def events(engine_or_conn: Engine | Connection, case_id: int) -> list[Event]:
-    """The audit trail of a case, oldest first."""
-    with transaction(engine_or_conn) as conn:
-        rows = conn.execute(
-            select(event_t).where(event_t.c.case_id == case_id).order_by(event_t.c.id)
-        ).all()
-    return [Event(**{f.name: _aware(r._mapping[f.name]) for f in fields(Event)}) for r in rows]
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def _log(
-    conn: Connection,
-    case_id: int,
-    *,
-    actor: str,
-    action: str,
-    field: str | None = None,
-    old: object = None,
-    new: object = None,
-    remittance_id: int | None = None,
-    source_claim_id: int | None = None,
-    note: str | None = None,
-    at: datetime | None = None,
-) -> None:
-    conn.execute(
-        insert(event_t).values(
-            case_id=case_id,
-            at=at or now(),
-            actor=actor,
-            action=action,
-            field=field,
-            old_value=_text(old),
-            new_value=_text(new),
-            remittance_id=remittance_id,
-            source_claim_id=source_claim_id,
-            note=note,
-        )
-    )
-
-
-def _lock_row(conn: Connection, case_id: int, expected_version: int | None = None) -> Case:
-    """Read the case holding its row lock (PostgreSQL; SQLite writers hold the database).
-
-    Concurrent writers of one case therefore queue up here, before any side effect, and a
-    writer whose ``expected_version`` went stale meanwhile gets ConflictError at once.
-    """
-    row = conn.execute(select(case_t).where(case_t.c.id == case_id).with_for_update()).first()
-    if row is None:
-        raise StoreError(f"no case {case_id}")
-    case = Case.from_row(row)
-    _check_version(case, expected_version)
-    return case
-
-
-def _check_version(case: Case, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != case.version:
-        raise ConflictError(
-            f"case {case.id} changed since you read it (you have version {expected_version}, "
-            f"it is now {case.version}); reload it and try again"
-        )
-
-
-def _apply(
-    conn: Connection,
-    case: Case,
-    changes: dict[str, object],
-    *,
-    actor: str,
-    action: str,
-    expected_version: int | None,
-    remittance_id: int | None = None,
-    source_claim_id: int | None = None,
-    note: str | None = None,
-    always_log: tuple[str, ...] = (),
-) -> Case:
-    """Write ``changes`` if nobody else wrote since ``case`` was read; audit every field.
-
-    Unchanged fields are not logged, except those in ``always_log`` (a move to the same
-    state, such as the next appeal level, is still a move).
-    """
-    _check_version(case, expected_version)
-    stamp = now()
-    result = conn.execute(
-        update(case_t)
-        .where(case_t.c.id == case.id, case_t.c.version == case.version)
-        .values(**changes, version=case.version + 1, updated_at=stamp)
-    )
-    if result.rowcount != 1:
-        raise ConflictError(
-            f"case {case.id} was changed by someone else while you edited it "
-            f"(version {case.version} is stale); reload it and try again"
-        )
-    before = {f.name: getattr(case, f.name) for f in fields(Case)}
-    changed = [(name, before[name], value) for name, value in changes.items()]
-    logged = False
-    for name, old, new in changed:
-        if old == new and name not in always_log:
-            continue
-        _log(
-            conn,
-            case.id,
-            actor=actor,
-            action=action,
-            field=name,
-            old=old,
-            new=new,
-            remittance_id=remittance_id,
-            source_claim_id=source_claim_id,
-            note=note,
-            at=stamp,
-        )
-        logged = True
-    if not logged:
-        _log(
-            conn,
-            case.id,
-            actor=actor,
-            action=action,
-            remittance_id=remittance_id,
-            source_claim_id=source_claim_id,
-            note=note,
-            at=stamp,
-        )
-    return _lock_row(conn, case.id)
 
 
 # ---------------------------------------------------------------------------- deadlines
@@ -322,14 +136,40 @@ def last_decision_date(conn: Connection, case_id: int) -> date | None:
 
 
 def deadline_facts(conn: Connection, case: Case, **override: Any) -> DeadlineFacts:
+    """The facts :mod:`denialops.work.deadlines` counts from, read for one case.
+
+    The notice date is the opening remittance's production or check date (never the day
+    it was loaded); appeal rights are absent when a remark on the claim says so (MA130,
+    N211); a pending appeal's filing day dates the follow-up.
+    """
+    remit = conn.execute(
+        select(remit_t.c.production_date, remit_t.c.payment_date).where(
+            remit_t.c.id == case.remittance_id
+        )
+    ).first()
+    notice = notice_date(remit.production_date, remit.payment_date) if remit else None
+    remarks = conn.execute(
+        select(claim_t.c.remark_codes).where(claim_t.c.id == case.claim_id)
+    ).scalar_one_or_none()
+    line_remarks = conn.execute(
+        select(line_t.c.remark_codes).where(line_t.c.claim_id == case.claim_id)
+    ).scalars()
+    codes = [*(remarks or []), *(c for row in line_remarks for c in (row or []))]
+    filed = conn.execute(
+        select(func.max(appeal_t.c.submitted_on)).where(
+            appeal_t.c.case_id == case.id, appeal_t.c.level == case.appeal_level
+        )
+    ).scalar_one()
     facts = DeadlineFacts(
         state=case.state,
         appeal_level=case.appeal_level,
         service_date=case.service_date,
-        determination_date=case.determination_date,
+        determination_date=notice or case.determination_date,
         last_decision_date=last_decision_date(conn, case.id),
         correctable=case.correctable,
         due_date=case.due_date,
+        appeal_rights=has_appeal_rights(codes),
+        appeal_filed_on=filed if isinstance(filed, date) else None,
     )
     if override:
         facts = DeadlineFacts(
@@ -338,9 +178,14 @@ def deadline_facts(conn: Connection, case: Case, **override: Any) -> DeadlineFac
     return facts
 
 
+def assess_case(conn: Connection, case: Case, **override: Any) -> Assessment:
+    """Every deadline of the case, the notes on dates left out, the profile's warning."""
+    profile = profile_for(case.payer_id, case.filing_indicator)
+    return assess(deadline_facts(conn, case, **override), profile)
+
+
 def compute_deadline(conn: Connection, case: Case, **override: Any) -> Deadline | None:
-    profile = load_profiles().for_payer(case.payer_id, case.filing_indicator)
-    return next_deadline(deadline_facts(conn, case, **override), profile)
+    return assess_case(conn, case, **override).next
 
 
 def _deadline_changes(deadline: Deadline | None) -> dict[str, object]:
@@ -350,143 +195,335 @@ def _deadline_changes(deadline: Deadline | None) -> dict[str, object]:
     }
 
 
+def max_appeal_level(case: Case) -> int:
+    """The payer profile's number of appeal levels (the state machine's maximum if none)."""
+    levels = len(profile_for(case.payer_id, case.filing_indicator).appeal_levels)
+    return min(levels, states.MAX_APPEAL_LEVEL) if levels else states.MAX_APPEAL_LEVEL
+
+
 # ---------------------------------------------------------------------------- opening
 
 
-def open_cases(conn: Connection, remittance_id: int) -> int:
-    """Open one case per denied claim of a remittance; returns how many were opened.
+def open_cases(conn: Connection, remittance_ids: int | Iterable[int]) -> int:
+    """Open one case per denied claim of these remittances; returns how many were opened.
 
-    Idempotent: a claim that already has a case, or whose patient control number and
-    payer already belong to a case (a later remittance about the same claim, which
-    :func:`denialops.work.outcomes.match_outcomes` handles), opens nothing.
+    A claim (patient control number + payer) has one case, opened at the first denied
+    claim of its chain (see :mod:`denialops.work.chain`): a denial dated earlier than the
+    one a case opened with, arriving later, moves the case to it (audited as
+    ``reevaluate``); later claims are outcomes (:func:`denialops.work.outcomes.match_outcomes`).
+    Idempotent. Set-based: a fixed number of statements per batch, not per case.
     """
-    remit = conn.execute(
-        select(remit_t.c.payment_date, remit_t.c.production_date, remit_t.c.ingested_at).where(
-            remit_t.c.id == remittance_id
-        )
-    ).first()
-    if remit is None:
-        raise StoreError(f"no remittance {remittance_id}")
-    determination = remit.payment_date or remit.production_date or remit.ingested_at.date()
-    claims = conn.execute(
-        select(claim_t)
-        .where(
-            claim_t.c.remittance_id == remittance_id,
-            claim_t.c.denial_status.in_(DENIED_STATUSES),
-            claim_t.c.status != REVERSAL_STATUS,
-        )
-        .order_by(claim_t.c.seq)
-    ).all()
-    opened = 0
-    for claim in claims:
-        if case_for_claim(conn, claim.id) is not None:
-            continue
-        same_claim = conn.execute(
-            select(case_t.c.id).where(
-                case_t.c.patient_control_number == claim.patient_control_number,
-                case_t.c.payer_id == claim.payer_id,
-            )
-        ).first()
-        if same_claim is not None:
-            continue
-        _open_one(conn, claim, determination)
-        opened += 1
-    return opened
+    ids = [remittance_ids] if isinstance(remittance_ids, int) else list(remittance_ids)
+    if not ids:
+        return 0
+    count_paid_lines(conn, ids)
+    chains = chains_touching(conn, ids, keep=True)
+    wanted = {key: first for key, chain in chains.items() if (first := first_denial(chain))}
+    if not wanted:
+        return 0
+    existing = cases_for_keys(conn, ids)
+    order = {c.id: c for chain in chains.values() for c in chain}
+    to_open: list[ChainClaim] = []
+    to_move: list[tuple[Case, ChainClaim]] = []
+    for key, first in wanted.items():
+        case = existing.get(key)
+        if case is None:
+            to_open.append(first)
+        elif case.claim_id != first.id:
+            current = order.get(case.claim_id)
+            if current is None or first.order < current.order:
+                to_move.append((case, first))
+    details = _opening_details(conn, [c.id for c in to_open] + [c.id for _, c in to_move])
+    if to_open:
+        _insert_cases(conn, [details[c.id] for c in to_open])
+    for case, first in to_move:
+        _move_opening(conn, case, details[first.id])
+    return len(to_open)
 
 
-def _open_one(conn: Connection, claim: Row[Any], determination: date) -> int:
-    denied = conn.execute(
-        select(adj_t)
-        .where(adj_t.c.claim_id == claim.id, adj_t.c.is_denial.is_(True))
-        .order_by(adj_t.c.amount.desc(), adj_t.c.id)
-    ).all()
-    top = denied[0] if denied else None
-    family = claim.primary_denial_family or (top.family if top else None)
-    category = claim.primary_denial_category or (top.category if top else None)
-    owner = (top.owner if top and top.owner else None) or _FAMILY_OWNER.get(family or "", "billing")
-    at_risk = claim.denied_amount or total(a.amount for a in denied)
-    stamp = now()
-    values: dict[str, object] = {
-        "claim_id": claim.id,
-        "remittance_id": claim.remittance_id,
-        "payer_id": claim.payer_id,
-        "patient_control_number": claim.patient_control_number,
-        "payer_claim_control_number": claim.payer_claim_control_number,
-        "filing_indicator": claim.filing_indicator,
-        "denial_status": claim.denial_status,
-        "family": family,
-        "category": category,
-        "owner": owner,
-        "next_action": top.next_action if top else None,
-        "soft_or_hard": top.soft_or_hard if top else None,
-        "billed": claim.charge,
-        "paid_initial": claim.paid,
-        "at_risk": at_risk if at_risk > ZERO else ZERO,
-        "service_date": claim.service_date or claim.statement_from,
-        "determination_date": determination,
-        "state": "new",
-        "appeal_level": 0,
-        "assignee": None,
-        "due_date": None,
-        "paid_to_date": claim.paid,
-        "recovered": ZERO,
-        "opened_at": stamp,
-        "updated_at": stamp,
-        "version": 1,
-    }
-    provisional = Case.from_row(
-        {
-            **values,
-            "id": 0,
-            "next_deadline": None,
-            "next_deadline_kind": None,
-            "outcome_remittance_id": None,
-            "closed_at": None,
-        }
-    )
-    values.update(_deadline_changes(compute_deadline(conn, provisional, last_decision_date=None)))
-    case_id = int(conn.execute(insert(case_t).values(**values).returning(case_t.c.id)).scalar_one())
-    for adj in denied:
-        conn.execute(
-            insert(case_adj_t).values(
-                case_id=case_id,
-                adjustment_id=adj.id,
-                service_line_id=adj.service_line_id,
-                group_code=adj.group_code,
-                reason_code=adj.reason_code,
-                amount=adj.amount,
-                family=adj.family,
-                category=adj.category,
-                owner=adj.owner,
-            )
+def cases_for_keys(conn: Connection, remittance_ids: Sequence[int]) -> dict[Key, Case]:
+    """The cases of the claims of these remittances, by key, locked for this transaction."""
+    found: dict[Key, Case] = {}
+    for part in chunks(list(remittance_ids)):
+        keys = (
+            select(claim_t.c.patient_control_number, claim_t.c.payer_id)
+            .where(claim_t.c.remittance_id.in_(part))
+            .distinct()
+            .subquery()
         )
-    _log(
+        query = (
+            select(case_t)
+            .join(
+                keys,
+                and_(
+                    keys.c.patient_control_number == case_t.c.patient_control_number,
+                    keys.c.payer_id == case_t.c.payer_id,
+                ),
+            )
+            .order_by(case_t.c.id)
+        )
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update(of=case_t)
+        for row in conn.execute(query):
+            case = Case.from_row(row)
+            found.setdefault((case.patient_control_number, case.payer_id), case)
+    return found
+
+
+def _opening_details(conn: Connection, claim_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The case columns each claim would open with (deadline and score included)."""
+    if not claim_ids:
+        return {}
+    claims: dict[int, Any] = {}
+    for part in chunks(sorted(set(claim_ids))):
+        rows = conn.execute(
+            select(
+                claim_t,
+                remit_t.c.payment_date.label("r_payment_date"),
+                remit_t.c.production_date.label("r_production_date"),
+                remit_t.c.ingested_at.label("r_ingested_at"),
+            )
+            .join(remit_t, remit_t.c.id == claim_t.c.remittance_id)
+            .where(claim_t.c.id.in_(part))
+        ).all()
+        claims.update({r.id: r for r in rows})
+    denied: dict[int, list[Any]] = {}
+    lines: dict[int, list[Any]] = {}
+    for part in chunks(sorted(claims)):
+        rows = conn.execute(
+            select(adj_t).where(adj_t.c.claim_id.in_(part), adj_t.c.is_denial.is_(True))
+        ).all()
+        for row in rows:
+            denied.setdefault(row.claim_id, []).append(row)
+        for row in conn.execute(
+            select(
+                line_t.c.id, line_t.c.claim_id, line_t.c.code, line_t.c.charge, line_t.c.paid,
+                line_t.c.allowed, line_t.c.remark_codes,
+            ).where(line_t.c.claim_id.in_(part))
+        ):  # fmt: skip
+            lines.setdefault(row.claim_id, []).append(row)
+    ratios = load_ratios(
         conn,
-        case_id,
-        actor=SYSTEM_USER,
-        action="open",
-        field="state",
-        new="new",
-        remittance_id=claim.remittance_id,
-        source_claim_id=claim.id,
-        at=stamp,
+        sorted({c.payer_id for c in claims.values()}),
+        sorted({line.code for found in lines.values() for line in found}),
     )
-    return case_id
+    profiles = load_profiles()  # read once for the batch (profile_for reads it per call)
+    stamp = now()
+    values: dict[int, dict[str, Any]] = {}
+    for claim_id, claim in claims.items():
+        adjs = sorted(denied.get(claim_id, []), key=lambda a: (-a.amount, a.id))
+        top = adjs[0] if adjs else None
+        family = claim.primary_denial_family or (top.family if top else None)
+        category = claim.primary_denial_category or (top.category if top else None)
+        owner = (top.owner if top and top.owner else None) or _FAMILY_OWNER.get(
+            family or "", "billing"
+        )
+        by_line: dict[int | None, Decimal] = {}
+        for adj in adjs:
+            by_line[adj.service_line_id] = by_line.get(adj.service_line_id, ZERO) + adj.amount
+        risk = at_risk(
+            claim.payer_id,
+            [
+                Line(row.code, row.charge, row.paid, row.allowed, by_line.get(row.id, ZERO))
+                for row in lines.get(claim_id, [])
+            ],
+            by_line.get(None, ZERO),
+            ratios,
+        )
+        determination = (
+            notice_date(claim.r_production_date, claim.r_payment_date)
+            or claim.r_payment_date
+            or claim.r_production_date
+            or aware(claim.r_ingested_at).date()
+        )
+        remarks = [
+            *(claim.remark_codes or []),
+            *(c for row in lines.get(claim_id, []) for c in (row.remark_codes or [])),
+        ]
+        soft = top.soft_or_hard if top else None
+        service_date = claim.service_date or claim.statement_from
+        deadline = assess(
+            DeadlineFacts(
+                state="new",
+                appeal_level=0,
+                service_date=service_date,
+                determination_date=determination,
+                last_decision_date=None,
+                correctable=soft == "soft",
+                due_date=None,
+                appeal_rights=has_appeal_rights(remarks),
+            ),
+            profiles.for_payer(claim.payer_id, claim.filing_indicator),
+        ).next
+        values[claim_id] = {
+            "claim_id": claim.id,
+            "remittance_id": claim.remittance_id,
+            "payer_id": claim.payer_id,
+            "patient_control_number": claim.patient_control_number,
+            "payer_claim_control_number": claim.payer_claim_control_number,
+            "filing_indicator": claim.filing_indicator,
+            "denial_status": claim.denial_status,
+            "family": family,
+            "category": category,
+            "owner": owner,
+            "next_action": top.next_action if top else None,
+            "soft_or_hard": soft,
+            "billed": claim.charge,
+            "paid_initial": claim.paid,
+            "at_risk": risk.at_risk,
+            "expected_payment": risk.expected,
+            "at_risk_basis": risk.basis,
+            "service_date": service_date,
+            "determination_date": determination,
+            "paid_to_date": claim.paid,
+            "patient_id": claim.patient_id or "",
+            "patient_name": patient_name(claim.patient_last_name, claim.patient_first_name),
+            "opened_at": stamp,
+            "updated_at": stamp,
+            **_deadline_changes(deadline),
+            "_terms": search_terms(
+                claim.patient_control_number,
+                claim.payer_claim_control_number,
+                claim.patient_id or "",
+                claim.patient_last_name or "",
+                claim.patient_first_name or "",
+            ),
+        }
+    opened: list[dict[str, Any]] = list(values.values())
+    for entry, scored in zip(opened, score_rows(conn, opened), strict=True):
+        entry.update(scored)
+    return values
+
+
+def _insert_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    stamp = rows[0]["opened_at"]
+    insert_many(
+        conn,
+        case_t,
+        [
+            {
+                **{k: v for k, v in row.items() if not k.startswith("_")},
+                "state": "new",
+                "appeal_level": 0,
+                "assignee": None,
+                "due_date": None,
+                "recovered": ZERO,
+                "outcome_remittance_id": None,
+                "closed_at": None,
+                "version": 1,
+            }
+            for row in rows
+        ],
+    )
+    by_claim = {row["claim_id"]: row for row in rows}
+    case_ids: dict[int, int] = {}
+    for part in chunks(sorted(by_claim)):
+        case_ids.update(
+            conn.execute(
+                select(case_t.c.claim_id, case_t.c.id).where(case_t.c.claim_id.in_(part))
+            ).all()
+        )
+    _link_adjustments(conn, sorted(case_ids.values()))
+    insert_many(
+        conn,
+        event_t,
+        [
+            event_row(
+                case_id,
+                actor=SYSTEM_USER,
+                action="open",
+                field="state",
+                new="new",
+                remittance_id=by_claim[claim_id]["remittance_id"],
+                source_claim_id=claim_id,
+                at=stamp,
+            )
+            for claim_id, case_id in sorted(case_ids.items(), key=lambda item: item[1])
+        ],
+    )
+    insert_many(
+        conn,
+        search_t,
+        [
+            {"case_id": case_id, "term": term}
+            for claim_id, case_id in case_ids.items()
+            for term in by_claim[claim_id]["_terms"]
+        ],
+    )
+
+
+def _link_adjustments(conn: Connection, case_ids: Sequence[int]) -> None:
+    """INSERT ... SELECT the denied adjustments of each case's claim into case_adjustment."""
+    columns = ("group_code", "reason_code", "amount", "family", "category", "owner")
+    for part in chunks(case_ids):
+        source = (
+            select(
+                case_t.c.id,
+                adj_t.c.id,
+                adj_t.c.service_line_id,
+                *(adj_t.c[name] for name in columns),
+            )
+            .join(adj_t, adj_t.c.claim_id == case_t.c.claim_id)
+            .where(case_t.c.id.in_(part), adj_t.c.is_denial.is_(True))
+            .order_by(case_t.c.id, adj_t.c.id)
+        )
+        conn.execute(
+            insert(case_adj_t).from_select(
+                ["case_id", "adjustment_id", "service_line_id", *columns], source
+            )
+        )
+
+
+_MOVED_FIELDS = (
+    "claim_id", "remittance_id", "payer_claim_control_number", "filing_indicator",
+    "denial_status", "family", "category", "next_action", "soft_or_hard", "billed",
+    "paid_initial", "at_risk", "expected_payment", "at_risk_basis", "service_date",
+    "determination_date", "paid_to_date", "next_deadline", "next_deadline_kind",
+)  # fmt: skip
+
+
+def _move_opening(conn: Connection, case: Case, values: dict[str, Any]) -> None:
+    """An earlier-dated denial of the same claim arrived after the case opened: the case
+    now opens there (its denials, amounts and dates); what came after is re-judged."""
+    changes = {name: values[name] for name in _MOVED_FIELDS}
+    if case.state != "new":  # a case being worked keeps its deadline from the work done
+        changes.pop("next_deadline")
+        changes.pop("next_deadline_kind")
+    conn.execute(delete(case_adj_t).where(case_adj_t.c.case_id == case.id))
+    apply_changes(
+        conn,
+        case,
+        changes,
+        actor=SYSTEM_USER,
+        action="reevaluate",
+        expected_version=None,
+        remittance_id=values["remittance_id"],
+        source_claim_id=values["claim_id"],
+        note="an earlier-dated remittance about this claim arrived later",
+    )
+    _link_adjustments(conn, [case.id])
 
 
 def work_hook(conn: Connection, remittance_id: int) -> None:
-    """The ingest hook: outcomes for earlier cases first, then cases for new denials.
+    """The single-remittance ingest hook: cases for new denials, then outcomes.
 
-    Run it after classification (it reads ``claim.denial_status``), inside the ingest
-    transaction, so a remittance and the cases it opened commit or roll back together.
+    Kept for callers that store one remittance at a time; the pipeline calls
+    :func:`open_cases` and :func:`denialops.work.outcomes.match_outcomes` with every
+    remittance id it just stored.
     """
     from denialops.work.outcomes import match_outcomes
 
-    match_outcomes(conn, remittance_id)
-    open_cases(conn, remittance_id)
+    open_cases(conn, [remittance_id])
+    match_outcomes(conn, [remittance_id])
 
 
 # ---------------------------------------------------------------------------- working
+
+_APPEAL_STATES = ("appealed", "external_review")
+_NO_PATIENT_BILLING = {
+    "CO": "contractual obligation: the provider may not bill the patient",
+    "PI": "payer-initiated reduction: the provider may not bill the patient",
+}
 
 
 def move(
@@ -498,23 +535,49 @@ def move(
     note: str | None = None,
     expected_version: int | None = None,
     on: date | None = None,
+    next_level: bool = False,
+    decided_on: date | None = None,
 ) -> Case:
     """Move a case along an allowed edge; refused moves raise StateTransitionError.
 
-    Entering ``appealed`` (or ``external_review``) opens an appeal row at the next level;
-    leaving an open appeal for another level marks it upheld, and an outcome closes it.
+    Entering ``appealed`` (or ``external_review``) opens an appeal row at the next level.
+    A move to the state the case is already in does nothing (so a repeated command is
+    harmless) unless ``next_level`` asks for the next appeal level; ``decided_on`` is the
+    payer's decision on the pending level (it is then recorded as upheld, and the next
+    level's window counts from it), without it the pending level is closed as escalated,
+    which is not a decision. Levels never pass the payer profile's number of levels.
+    Leaving an open appeal for a disposition closes it as withdrawn (not a decision).
     ``on`` is the business date of the step (default today, UTC).
     """
     with transaction(engine_or_conn, write=True) as conn:
         ensure_user(conn, user)
-        case = _lock_row(conn, case_id, expected_version)
+        case = lock_row(conn, case_id, expected_version)
+        if new_state == case.state and not next_level:
+            states.check_move(case.state, new_state, appeal_level=0)
+            return case
+        if next_level and not (new_state == case.state == "appealed"):
+            raise StateTransitionError(
+                f"case {case_id}: --next-level applies to a case in 'appealed' moved to "
+                f"'appealed'; it is in {case.state!r}"
+            )
+        ceiling = max_appeal_level(case)
         states.check_move(case.state, new_state, appeal_level=case.appeal_level)
+        if new_state in _APPEAL_STATES and case.appeal_level >= ceiling:
+            raise StateTransitionError(
+                f"case {case_id}: cannot appeal beyond level {ceiling} (the payer's last "
+                f"level); it is at level {case.appeal_level}"
+            )
+        if new_state == "billed_patient":
+            _check_patient_billing(conn, case)
         day = on or now().date()
         changes: dict[str, object] = {"state": new_state}
-        open_appeal = _open_appeal(conn, case_id)
-        if open_appeal is not None and new_state in ("appealed", "external_review"):
-            _decide_appeal(conn, open_appeal, "upheld", day, ZERO)
-        if new_state in ("appealed", "external_review"):
+        pending = open_appeal(conn, case_id)
+        if pending is not None and new_state in _APPEAL_STATES:
+            if decided_on is not None:
+                close_appeal(conn, pending, "upheld", decided_on, ZERO, source="user")
+            else:
+                close_appeal(conn, pending, "escalated", day, None, source=None)
+        if new_state in _APPEAL_STATES:
             level = case.appeal_level + 1
             window = compute_deadline(
                 conn,
@@ -523,7 +586,6 @@ def move(
                 appeal_level=case.appeal_level,
                 correctable=False,
                 due_date=None,
-                last_decision_date=last_decision_date(conn, case_id),
             )
             conn.execute(
                 insert(appeal_t).values(
@@ -536,13 +598,18 @@ def move(
                 )
             )
             changes["appeal_level"] = level
-        if open_appeal is not None and new_state in states.CLOSED_STATES:
-            outcome = new_state if new_state in states.OUTCOMES else "withdrawn"
-            _decide_appeal(conn, open_appeal, outcome, day, case.recovered)
+        if pending is not None and new_state in states.CLOSED_STATES:
+            if new_state in states.OUTCOMES:
+                close_appeal(conn, pending, new_state, day, case.recovered, source="user")
+            else:
+                close_appeal(conn, pending, "withdrawn", day, None, source=None)
         if new_state in states.CLOSED_STATES:
             changes["closed_at"] = now()
+            if new_state in states.OUTCOMES:
+                changes["decided_on"] = day
         elif new_state == "reopened":
             changes["closed_at"] = None
+        filed = {"appeal_filed_on": day} if new_state in _APPEAL_STATES else {}
         changes.update(
             _deadline_changes(
                 compute_deadline(
@@ -550,11 +617,11 @@ def move(
                     case,
                     state=new_state,
                     appeal_level=int(str(changes.get("appeal_level", case.appeal_level))),
-                    last_decision_date=last_decision_date(conn, case_id),
+                    **filed,  # the appeal just filed dates the follow-up
                 )
             )
         )
-        updated = _apply(
+        updated = apply_changes(
             conn,
             case,
             changes,
@@ -568,22 +635,19 @@ def move(
         return updated
 
 
-def _open_appeal(conn: Connection, case_id: int) -> Row[Any] | None:
-    return conn.execute(
-        select(appeal_t)
-        .where(appeal_t.c.case_id == case_id, appeal_t.c.decided_on.is_(None))
-        .order_by(appeal_t.c.level.desc())
-    ).first()
-
-
-def _decide_appeal(
-    conn: Connection, appeal: Row[Any], outcome: str, day: date, recovered: Decimal
-) -> None:
-    conn.execute(
-        update(appeal_t)
-        .where(appeal_t.c.id == appeal.id)
-        .values(decided_on=day, outcome=outcome, recovered=recovered)
-    )
+def _check_patient_billing(conn: Connection, case: Case) -> None:
+    """Balance billing is refused: a CO (or PI) denial is the provider's, not the patient's."""
+    rows = conn.execute(
+        select(case_adj_t.c.group_code, case_adj_t.c.reason_code)
+        .where(case_adj_t.c.case_id == case.id)
+        .order_by(case_adj_t.c.id)
+    ).all()
+    for group, reason in rows:
+        if group in _NO_PATIENT_BILLING:
+            raise StateTransitionError(
+                f"case {case.id}: cannot bill the patient for a {group}-{reason} denial "
+                f"({_NO_PATIENT_BILLING[group]}); write it off, correct it or appeal it"
+            )
 
 
 def assign(
@@ -599,8 +663,8 @@ def assign(
         ensure_user(conn, user)
         if assignee is not None:
             ensure_user(conn, assignee)
-        case = _lock_row(conn, case_id, expected_version)
-        return _apply(
+        case = lock_row(conn, case_id, expected_version)
+        return apply_changes(
             conn,
             case,
             {"assignee": assignee},
@@ -623,8 +687,8 @@ def set_owner(
         raise StoreError(f"unknown owner {owner!r}; owners are {', '.join(OWNERS)}")
     with transaction(engine_or_conn, write=True) as conn:
         ensure_user(conn, user)
-        case = _lock_row(conn, case_id)
-        return _apply(
+        case = lock_row(conn, case_id, expected_version)
+        return apply_changes(
             conn,
             case,
             {"owner": owner},
@@ -645,10 +709,10 @@ def set_due_date(
     """Set (or clear) a hand-made due date; the next deadline is recomputed with it."""
     with transaction(engine_or_conn, write=True) as conn:
         ensure_user(conn, user)
-        case = _lock_row(conn, case_id)
+        case = lock_row(conn, case_id, expected_version)
         changes: dict[str, object] = {"due_date": due}
         changes.update(_deadline_changes(compute_deadline(conn, case, due_date=due)))
-        return _apply(
+        return apply_changes(
             conn, case, changes, actor=user, action="due_date", expected_version=expected_version
         )
 
@@ -659,7 +723,7 @@ def add_note(engine_or_conn: Engine | Connection, case_id: int, text: str, *, us
         raise StoreError("a note cannot be empty")
     with transaction(engine_or_conn, write=True) as conn:
         ensure_user(conn, user)
-        _lock_row(conn, case_id)
+        lock_row(conn, case_id)
         note_id = int(
             conn.execute(
                 insert(note_t)
@@ -667,11 +731,11 @@ def add_note(engine_or_conn: Engine | Connection, case_id: int, text: str, *, us
                 .returning(note_t.c.id)
             ).scalar_one()
         )
-        _log(conn, case_id, actor=user, action="note", field="note", new=note_id)
+        log(conn, case_id, actor=user, action="note", field="note", new=note_id)
         return note_id
 
 
-def notes(engine_or_conn: Engine | Connection, case_id: int) -> list[tuple[datetime, str, str]]:
+def notes(engine_or_conn: Engine | Connection, case_id: int) -> list[tuple[Any, str, str]]:
     """(when, author, text) of every note, oldest first."""
     with transaction(engine_or_conn) as conn:
         rows = conn.execute(

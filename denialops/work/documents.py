@@ -18,7 +18,7 @@ from typing import cast
 
 from sqlalchemy import Connection, Engine, Table, insert, select
 
-from denialops.errors import DenialopsError
+from denialops.errors import DocumentRejected as DocumentRejected  # re-exported
 from denialops.work.cases import _aware, _lock_row, _log, ensure_user, now, transaction
 from denialops.work.tables import CaseDocument
 
@@ -33,10 +33,6 @@ MEDIA_TYPES: dict[str, tuple[tuple[str, ...], tuple[bytes, ...]]] = {
 doc_t = cast(Table, CaseDocument.__table__)
 
 
-class DocumentRejected(DenialopsError):
-    """A file that cannot be attached; the message says why."""
-
-
 @dataclass(frozen=True, slots=True)
 class Document:
     id: int
@@ -48,6 +44,8 @@ class Document:
     stored_path: str
     uploaded_by: str
     uploaded_at: datetime
+    enclose: bool = True
+    """False for an internal document (never enclosed unless named for a packet)."""
 
 
 def documents_dir() -> Path:
@@ -77,6 +75,29 @@ def media_type_of(name: str, head: bytes) -> str:
     )
 
 
+def followed_path(path: Path, *, base: Path | None = None) -> Path:
+    """The file ``path`` names, following a symbolic link only inside ``base``.
+
+    ``base`` is the user's working directory by default. A link (in the name or in any
+    folder above it) that leads outside it is refused: attaching ``/etc/shadow`` through
+    a link must never happen silently.
+    """
+    absolute = Path(os.path.abspath(path))
+    try:
+        resolved = absolute.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise DocumentRejected(f"{path.name}: no such file") from None
+    if resolved == absolute:
+        return resolved
+    root = (base or Path.cwd()).resolve()
+    if not resolved.is_relative_to(root):
+        raise DocumentRejected(
+            f"{path.name}: is a link to a file outside your working directory; "
+            "attach the file itself"
+        )
+    return resolved
+
+
 def check_file(path: Path, *, max_bytes: int = MAX_BYTES) -> tuple[str, int]:
     """(media type, size) of a file fit to attach, or DocumentRejected saying why not."""
     if not path.is_file():
@@ -101,13 +122,23 @@ def attach_document(
     user: str,
     store_dir: Path | None = None,
     max_bytes: int = MAX_BYTES,
+    internal: bool = False,
+    base: Path | None = None,
 ) -> Document:
-    """Check, store and record a file on a case; attaching the same bytes again is a no-op."""
+    """Check, store and record a file on a case; attaching the same bytes again is a no-op.
+
+    ``internal`` marks a document never to enclose in a packet (unless named for one).
+    A symbolic link is followed only inside ``base`` (default: the working directory).
+    """
+    name = path.name
+    path = followed_path(path, base=base)
     media_type, size = check_file(path, max_bytes=max_bytes)
+    if Path(name).suffix.lower() != path.suffix.lower():
+        media_type = media_type_of(name, path.read_bytes()[:4096])
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     target_dir = (store_dir or documents_dir()) / sha[:2]
-    target = target_dir / f"{sha}{Path(path.name).suffix.lower()}"
+    target = target_dir / f"{sha}{Path(name).suffix.lower()}"
     if not target.exists():
         target_dir.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(target.suffix + ".part")
@@ -126,7 +157,8 @@ def attach_document(
                 insert(doc_t)
                 .values(
                     case_id=case_id,
-                    filename=path.name[:255],
+                    filename=name[:255],
+                    enclose=not internal,
                     media_type=media_type,
                     size_bytes=size,
                     sha256=sha,
@@ -143,7 +175,7 @@ def attach_document(
             actor=user,
             action="attach",
             field="document",
-            new=f"{doc_id} {path.name} sha256:{sha}",
+            new=f"{doc_id} {name} sha256:{sha}",
         )
         row = conn.execute(select(doc_t).where(doc_t.c.id == doc_id)).one()
         return _document(row._mapping)

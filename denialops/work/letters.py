@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, cast
+from types import FrameType
+from typing import IO, Any, Literal, cast
 
 import jinja2
 from jinja2 import meta, nodes
@@ -30,24 +34,81 @@ from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import Connection, Engine, Table, select
 
 from denialops.codes import carc, rarc
-from denialops.errors import TemplateError
+from denialops.errors import InputLimitError, TemplateError, WrongDocumentError
+from denialops.files import atomic_output, atomic_path, check_output_path
 from denialops.money import fmt
 from denialops.store import schema
 from denialops.work.cases import (
     Case,
     appeal_t,
+    assess_case,
     case_adj_t,
     claim_t,
     compute_deadline,
     get_case,
+    last_decision_date,
     remit_t,
     transaction,
 )
-from denialops.work.deadlines import load_profiles
+from denialops.work.corrections import (
+    REPLACEMENT_FREQUENCY,
+    DocumentChoice,
+    choose_document,
+    corrections_for,
+)
+from denialops.work.deadlines import has_appeal_rights, profile_for
 
 TEMPLATES_ENV = "DENIALOPS_TEMPLATES_DIR"
 BUILTIN_DIR = Path(__file__).with_name("templates")
 FILL_MARK = re.compile(r"\[\[FILL ([a-z0-9_]+): [^\]]*\]\]")
+LITERAL = "\ue000"
+"""Put before every value a template prints: a line starting with it is never markup
+(a payer name ``## Request`` stays text). Values cannot contain it (private use)."""
+_USAGE = re.compile(r"\s*\b(Usage|Note):.*\Z", re.DOTALL)
+_REMARK_REQUIRED = re.compile(
+    r"\s*At least one Remark Code must be provided[^)]*\)\.?", re.IGNORECASE
+)
+
+
+def one_line(value: object, *, strip: bool = True) -> str:
+    """A data value as one line of plain text: line breaks, tabs and other control or
+    format characters (including bidirectional overrides) become single spaces."""
+    text = value if isinstance(value, str) else str(value)
+    if text.isprintable():  # no control, format, private-use or separator but " "
+        cleaned = text
+    else:
+        cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
+    flat = _SPACES.sub(" ", cleaned)
+    return flat.strip() if strip else flat
+
+
+_SPACES = re.compile(" {2,}")
+
+
+def plain_paragraphs(text: str) -> str:
+    """User text (a placeholder fill): line breaks kept, other control characters dropped."""
+    lines = [one_line(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "\n".join(lines).strip()
+
+
+def payer_facing(text: str) -> str:
+    """A CARC/RARC text without the notes addressed to payers: the ``Usage:`` and
+    ``Note:`` parts and "At least one Remark Code must be provided (...)"."""
+    return one_line(_REMARK_REQUIRED.sub("", _USAGE.sub("", text)))
+
+
+class _UserText(str):
+    """A placeholder's fill: the user's own words, so paragraphs are kept."""
+
+    __slots__ = ()
+
+
+def _finalize(value: object) -> object:
+    """Every ``{{ ... }}`` output: data becomes one literal line, fills keep paragraphs."""
+    if isinstance(value, _UserText):
+        return value
+    return LITERAL + one_line(value, strip=False)
+
 
 FIELD_SCHEMA: dict[str, tuple[Literal["object", "list", "value"], frozenset[str]]] = {
     "case": (
@@ -91,7 +152,10 @@ FIELD_SCHEMA: dict[str, tuple[Literal["object", "list", "value"], frozenset[str]
     "payer": ("object", frozenset({"name", "id"})),
     "provider": ("object", frozenset({"name", "npi", "rendering_npi"})),
     "remittance": ("object", frozenset({"payment_date", "trace_number", "id"})),
-    "appeal": ("object", frozenset({"level", "name", "deadline", "window"})),
+    "appeal": (
+        "object",
+        frozenset({"level", "name", "deadline", "window", "previous_decision"}),
+    ),
     "denial_codes": (
         "list",
         frozenset({"group", "reason", "amount", "text", "line", "procedure"}),
@@ -100,6 +164,12 @@ FIELD_SCHEMA: dict[str, tuple[Literal["object", "list", "value"], frozenset[str]
     "lines": (
         "list",
         frozenset({"seq", "procedure", "modifiers", "service_date", "billed", "paid", "units"}),
+    ),
+    "enclosures": ("list", frozenset({"number", "name"})),
+    "corrections": ("list", frozenset({"code", "what", "loop", "element"})),
+    "resubmission": (
+        "object",
+        frozenset({"reason", "frequency", "ref_f8", "bill_type", "deadline", "window", "note"}),
     ),
     "today": ("value", frozenset()),
 }
@@ -124,6 +194,15 @@ TEMPLATE_FOR_CATEGORY = {
     "duplicate": "duplicate",
 }
 GENERAL_TEMPLATE = "general"
+CORRECTED_CLAIM_TEMPLATE = "corrected_claim"
+RESERVED_FILLS = frozenset({"enclosures"})
+"""Names a template may not ask the user to type: the enclosures come from the packet."""
+MAX_OUTPUT_CHARS = 1_000_000
+"""A rendered letter longer than this is refused (a runaway user template)."""
+MAX_VALUE_CHARS = 100_000
+"""A string or list a template builds by ``*`` may not be longer than this."""
+RENDER_SECONDS = 5.0
+"""A template still rendering after this long is stopped."""
 
 
 def user_templates_dir() -> Path:
@@ -134,15 +213,36 @@ def user_templates_dir() -> Path:
     return Path(base) / "denialops" / "templates"
 
 
+class _LimitedEnvironment(SandboxedEnvironment):
+    """Jinja's sandbox, with ``*`` and ``**`` unable to build huge values."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, int) and abs(right) > 64:
+                raise InputLimitError(f"template: exponent {right} is over the limit of 64")
+            return left**right
+        for value, times in ((left, right), (right, left)):
+            if isinstance(value, str | list | tuple) and isinstance(times, int):
+                if len(value) * times > MAX_VALUE_CHARS:
+                    raise InputLimitError(
+                        f"template: a value of {len(value) * times:,} characters is over "
+                        f"the limit of {MAX_VALUE_CHARS:,}"
+                    )
+        return left * right
+
+
 def _environment(user_dir: Path | None) -> SandboxedEnvironment:
     search = [str(user_dir)] if user_dir is not None and user_dir.is_dir() else []
-    env = SandboxedEnvironment(
+    env = _LimitedEnvironment(
         loader=jinja2.FileSystemLoader([*search, str(BUILTIN_DIR)]),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
     env.globals["money"] = _money
     return env
@@ -276,17 +376,27 @@ def template_for(category: str | None) -> str:
 class Block:
     kind: Literal["title", "heading", "bullet", "paragraph"]
     text: str
+    closing: bool = False
+    """Part of the closing (after the ``--`` line): kept together on one page."""
 
 
 @dataclass(slots=True)
 class Letter:
+    """A rendered letter: ``text`` is what a person reads, ``markup`` what the renderers
+    parse (the same text with every data value marked literal)."""
+
     template: str
     text: str
     missing: list[str] = field(default_factory=list)
+    markup: str | None = None
+    reference: str = ""
+    """Printed on every page: our claim number, the payer's, the member id."""
+    notes: list[str] = field(default_factory=list)
+    """What the renderer ignored and why (e.g. an ``enclosures`` fill)."""
 
     @property
     def blocks(self) -> list[Block]:
-        return parse_blocks(self.text)
+        return parse_blocks(self.text if self.markup is None else self.markup)
 
 
 def render_letter(
@@ -296,37 +406,114 @@ def render_letter(
     *,
     final: bool = True,
 ) -> Letter:
-    """Render a letter; ``final`` refuses any placeholder still empty, naming them all."""
-    provided = {k: v for k, v in (fills or {}).items() if v and v.strip()}
+    """Render a letter; ``final`` refuses any placeholder still empty, naming them all.
+
+    Every value from ``facts`` prints as one line of plain text; fills keep their
+    paragraphs. A fill named ``enclosures`` is ignored (the enclosures are the packet's
+    index) and said so in :attr:`Letter.notes`. The render is bounded in time and size.
+    """
+    notes = [
+        f"the {name!r} fill is ignored: enclosures are listed from the packet index"
+        for name in sorted(RESERVED_FILLS & set(fills or {}))
+    ]
+    provided = {
+        k: v for k, v in (fills or {}).items() if v and v.strip() and k not in RESERVED_FILLS
+    }
     missing: list[str] = []
 
     def fill(name: str, hint: str = "") -> str:
+        if name in RESERVED_FILLS:
+            raise TemplateError(
+                f"template {template.name}: fill({name!r}) is not allowed; "
+                f"loop over `{name}` (the packet index) instead"
+            )
         if name in provided:
-            return provided[name].strip()
+            return _UserText(plain_paragraphs(provided[name]))
         if name not in missing:
             missing.append(name)
         return f"[[FILL {name}: {hint}]]"
 
     context = {key: facts[key] for key in FIELD_SCHEMA if key in facts}
+    context.setdefault("enclosures", [])
+    context.setdefault("corrections", [])
+    context.setdefault("resubmission", {})
     absent = sorted(set(FIELD_SCHEMA) - set(context))
     if absent:
         raise TemplateError(f"letter facts lack {', '.join(absent)}")
-    try:
-        text = template.template.render(**context, fill=fill)
-    except jinja2.UndefinedError as exc:
-        raise TemplateError(f"template {template.name}: {exc.message}") from None
+    markup = _bounded_render(template, {**context, "fill": fill})
+    text = markup.replace(LITERAL, "")
     if final and missing:
         raise TemplateError(
             f"template {template.name}: placeholders still empty: {', '.join(missing)} "
             "(fill them with --fill NAME=TEXT, or render a --draft)"
         )
-    return Letter(template.name, text, missing)
+    return Letter(template.name, text, missing, markup, reference(facts), notes)
+
+
+def reference(facts: Mapping[str, Any]) -> str:
+    """The line every page carries: our claim number, the payer's claim number, member."""
+    claim = facts.get("claim", {})
+    patient = facts.get("patient", {})
+    parts = [
+        ("Claim", claim.get("patient_control_number")),
+        ("payer claim", claim.get("payer_claim_control_number")),
+        ("member", patient.get("member_id")),
+    ]
+    text = " | ".join(f"{label} {one_line(value)}" for label, value in parts if value)
+    return text[:120]
+
+
+def _bounded_render(template: LoadedTemplate, context: Mapping[str, Any]) -> str:
+    """Render with the output size and time limits; Jinja errors become TemplateError."""
+    chunks: list[str] = []
+    size = 0
+    try:
+        with _time_limit(RENDER_SECONDS, template.name):
+            for chunk in template.template.generate(**context):
+                size += len(chunk)
+                if size > MAX_OUTPUT_CHARS:
+                    raise InputLimitError(
+                        f"template {template.name}: output over the limit of "
+                        f"{MAX_OUTPUT_CHARS:,} characters"
+                    )
+                chunks.append(chunk)
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"template {template.name}: {exc.message}") from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise TemplateError(f"template {template.name}: {exc}") from None
+    return "".join(chunks)
+
+
+@contextmanager
+def _time_limit(seconds: float, name: str) -> Iterator[None]:
+    """Stop the code running in this thread once ``seconds`` have passed.
+
+    A trace function checks the clock every few hundred line events, so a template
+    looping without output (nested ``range`` loops) is stopped too. The tracer that was
+    installed before (a coverage tool, a debugger) is put back afterwards.
+    """
+    deadline = time.monotonic() + seconds
+    previous = sys.gettrace()
+    counter = [0]
+
+    def tracer(frame: FrameType, event: str, arg: object) -> Any:
+        counter[0] += 1
+        if counter[0] % 256 == 0 and time.monotonic() > deadline:
+            raise InputLimitError(f"template {name}: still rendering after {seconds:g} s")
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
 
 
 def parse_blocks(text: str) -> list[Block]:
     """The line markup -> blocks; consecutive plain lines form one paragraph."""
     blocks: list[Block] = []
     paragraph: list[str] = []
+    closing_from: int | None = None
 
     def flush() -> None:
         if paragraph:
@@ -335,8 +522,13 @@ def parse_blocks(text: str) -> list[Block]:
 
     for raw in text.splitlines():
         line = raw.rstrip()
-        if not line.strip():
+        if not line.replace(LITERAL, "").strip():
             flush()
+        elif line == "--":
+            flush()
+            closing_from = len(blocks)
+        elif line.startswith(LITERAL):
+            paragraph.append(line.replace(LITERAL, "").strip())
         elif line.startswith("# "):
             flush()
             blocks.append(Block("title", line[2:].strip()))
@@ -349,26 +541,46 @@ def parse_blocks(text: str) -> list[Block]:
         else:
             paragraph.append(line.strip())
     flush()
-    return blocks
+    return [
+        Block(b.kind, b.text.replace(LITERAL, ""), closing_from is not None and i >= closing_from)
+        for i, b in enumerate(blocks)
+    ]
 
 
-def write_pdf(letter: Letter, path: Path | BinaryIO, *, page_numbers: bool = True) -> int:
-    """Write the letter as PDF (numbered pages unless a packet numbers them); returns pages."""
+def write_pdf(letter: Letter, path: Path | IO[bytes], *, page_numbers: bool = True) -> int:
+    """Write the letter as PDF; returns the pages.
+
+    Every page carries the letter's reference (claim, payer claim, member) and, unless a
+    packet numbers the pages itself, its page number. The closing (after ``--``) is kept
+    on one page with the signature.
+    """
     from reportlab.lib.pagesizes import LETTER
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import inch
-    from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import (
+        KeepTogether,
+        ListFlowable,
+        ListItem,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+    )
 
+    if isinstance(path, Path):
+        with atomic_output(path) as handle:
+            return write_pdf(letter, handle, page_numbers=page_numbers)
     styles = getSampleStyleSheet()
     story: list[Any] = []
+    closing: list[Any] = []
     for block in letter.blocks:
         text = _pdf_escape(block.text)
+        target = closing if block.closing else story
         if block.kind == "title":
-            story.append(Paragraph(text, styles["Title"]))
+            target.append(Paragraph(text, styles["Title"]))
         elif block.kind == "heading":
-            story.append(Paragraph(text, styles["Heading3"]))
+            target.append(Paragraph(text, styles["Heading3"]))
         elif block.kind == "bullet":
-            story.append(
+            target.append(
                 ListFlowable(
                     [ListItem(Paragraph(text, styles["BodyText"]))],
                     bulletType="bullet",
@@ -376,21 +588,24 @@ def write_pdf(letter: Letter, path: Path | BinaryIO, *, page_numbers: bool = Tru
                 )
             )
         else:
-            story.append(Paragraph(text, styles["BodyText"]))
-            story.append(Spacer(1, 4))
+            target.append(Paragraph(text, styles["BodyText"]))
+            target.append(Spacer(1, 4))
+    if closing:
+        story.append(KeepTogether(closing))
     pages = {"count": 0}
 
     def number(canvas: Any, doc: Any) -> None:
         pages["count"] = doc.page
-        if not page_numbers:
-            return
         canvas.saveState()
         canvas.setFont("Helvetica", 8)
-        canvas.drawRightString(LETTER[0] - inch * 0.75, inch * 0.5, f"Page {doc.page}")
+        if letter.reference:
+            canvas.drawString(inch * 0.75, inch * 0.5, letter.reference)
+        if page_numbers:
+            canvas.drawRightString(LETTER[0] - inch * 0.75, inch * 0.5, f"Page {doc.page}")
         canvas.restoreState()
 
     doc = SimpleDocTemplate(
-        str(path) if isinstance(path, Path) else path,
+        path,
         pagesize=LETTER,
         leftMargin=inch,
         rightMargin=inch,
@@ -405,7 +620,17 @@ def write_pdf(letter: Letter, path: Path | BinaryIO, *, page_numbers: bool = Tru
 
 
 def _pdf_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Block text as reportlab paragraph markup: XML-escaped, control characters gone."""
+    safe = xml_safe(text)
+    return safe.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Text with the characters XML 1.0 cannot hold (python-docx refuses them) removed."""
+    return _XML_INVALID.sub("", text)
 
 
 def write_docx(letter: Letter, path: Path) -> None:
@@ -413,22 +638,31 @@ def write_docx(letter: Letter, path: Path) -> None:
     import docx
 
     document = docx.Document()
-    for block in letter.blocks:
+    if letter.reference:
+        footer = document.sections[0].footer.paragraphs[0]
+        footer.text = xml_safe(letter.reference)
+    blocks = letter.blocks
+    for index, block in enumerate(blocks):
+        text = xml_safe(block.text)
         if block.kind == "title":
-            document.add_heading(block.text, level=1)
+            paragraph = document.add_heading(text, level=1)
         elif block.kind == "heading":
-            document.add_heading(block.text, level=2)
+            paragraph = document.add_heading(text, level=2)
         elif block.kind == "bullet":
-            document.add_paragraph(block.text, style="List Bullet")
+            paragraph = document.add_paragraph(text, style="List Bullet")
         else:
-            document.add_paragraph(block.text)
+            paragraph = document.add_paragraph(text)
+        if block.closing and index + 1 < len(blocks):
+            paragraph.paragraph_format.keep_with_next = True
     document.core_properties.author = "denialops"
     document.core_properties.created = datetime(2000, 1, 1, tzinfo=UTC)
-    document.save(str(path))
+    with atomic_path(path) as temporary:
+        document.save(str(temporary))
 
 
 def write_letter(letter: Letter, path: Path) -> None:
     """PDF or DOCX by the file's extension."""
+    check_output_path(path)
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         write_pdf(letter, path)
@@ -445,10 +679,19 @@ def today() -> date:
 # ---------------------------------------------------------------------------- facts
 
 
-def case_facts(engine_or_conn: Engine | Connection, case_id: int) -> dict[str, Any]:
-    """Everything a letter may state about a case, keyed as in :data:`FIELD_SCHEMA`."""
+def case_facts(
+    engine_or_conn: Engine | Connection, case_id: int, *, enclosures: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Everything a letter may state about a case, keyed as in :data:`FIELD_SCHEMA`.
+
+    ``enclosures`` are the names in the packet's index, in order (the letter lists them).
+    """
     line_t = cast(Table, schema.ServiceLine.__table__)
     with transaction(engine_or_conn) as conn:
+        previous_decision = last_decision_date(conn, case_id)
+        correction = assess_case(
+            conn, get_case(conn, case_id), state="in_progress", correctable=True
+        )
         case = get_case(conn, case_id)
         claim = conn.execute(select(claim_t).where(claim_t.c.id == case.claim_id)).one()
         remit = conn.execute(select(remit_t).where(remit_t.c.id == case.remittance_id)).one()
@@ -468,7 +711,9 @@ def case_facts(engine_or_conn: Engine | Connection, case_id: int) -> dict[str, A
                 "group": adj.group_code,
                 "reason": adj.reason_code,
                 "amount": adj.amount,
-                "text": info.text if info else "(code text not in the installed CARC list)",
+                "text": payer_facing(info.text)
+                if info
+                else "(code text not in the installed CARC list)",
                 "line": line.seq if line is not None else None,
                 "procedure": line.code if line is not None else "",
             }
@@ -486,13 +731,46 @@ def case_facts(engine_or_conn: Engine | Connection, case_id: int) -> dict[str, A
         remarks.append(
             {
                 "code": code,
-                "text": info.text if info else "(code text not in the installed RARC list)",
+                "text": payer_facing(info.text)
+                if info
+                else "(code text not in the installed RARC list)",
             }
         )
-    profile = load_profiles().for_payer(case.payer_id, case.filing_indicator)
+    profile = profile_for(case.payer_id, case.filing_indicator)
     level_number, appeal_deadline = _appeal_in_view(engine_or_conn, case)
     level = profile.appeal_level(level_number)
+    institutional = bool(claim.drg) or any(ln.qualifier == "NU" or ln.revenue_code for ln in lines)
+    denial_pairs = [(adj.group_code, adj.reason_code) for adj in denied]
+    choice = choose_document(case.next_action, remark_codes, [f"{g}-{r}" for g, r in denial_pairs])
+    windows = [d for d in correction.deadlines if d.kind in ("corrected claim", "timely filing")]
+    window = windows[0] if windows else None
+    note = ""
+    if profile.payer_type == "medicare" and "MA130" in remark_codes:
+        note = (
+            "Medicare returns an unprocessable claim (MA130) as if never received: if the "
+            "contractor refuses a replacement, submit it as a new claim (frequency 1)"
+        )
     return {
+        "enclosures": [
+            {"number": number, "name": one_line(name)}
+            for number, name in enumerate(enclosures, start=1)
+        ],
+        "corrections": [
+            {"code": c.code, "what": c.what, "loop": c.loop, "element": c.element}
+            for c in corrections_for(denial_pairs, remark_codes, institutional=institutional)
+        ],
+        "resubmission": {
+            "reason": choice.reason,
+            "frequency": REPLACEMENT_FREQUENCY,
+            "ref_f8": claim.payer_claim_control_number
+            or "(not on the remittance: ask the payer for its claim number)",
+            "bill_type": f"{claim.facility_type}{REPLACEMENT_FREQUENCY}"
+            if institutional and claim.facility_type
+            else "",
+            "deadline": window.due if window else None,
+            "window": f"{window.kind}: {window.basis}" if window else "",
+            "note": note,
+        },
         "case": {
             "id": case.id,
             "state": case.state,
@@ -544,6 +822,7 @@ def case_facts(engine_or_conn: Engine | Connection, case_id: int) -> dict[str, A
             "name": level.name if level else "appeal",
             "deadline": appeal_deadline,
             "window": level.describe() if level else "",
+            "previous_decision": previous_decision if level_number > 1 else None,
         },
         "denial_codes": codes,
         "remarks": remarks,
@@ -581,3 +860,84 @@ def _appeal_in_view(engine_or_conn: Engine | Connection, case: Case) -> tuple[in
             return case.appeal_level, filed
         window = compute_deadline(conn, case, state="in_progress", correctable=False, due_date=None)
     return case.appeal_level + 1, window.due if window else None
+
+
+# ---------------------------------------------------------------------------- documents
+
+
+def document_for_case(engine_or_conn: Engine | Connection, case_id: int) -> DocumentChoice:
+    """Which document the case needs: an appeal letter or a corrected-claim worksheet."""
+    with transaction(engine_or_conn) as conn:
+        case = get_case(conn, case_id)
+        codes = [
+            f"{r.group_code}-{r.reason_code}"
+            for r in conn.execute(
+                select(case_adj_t.c.group_code, case_adj_t.c.reason_code)
+                .where(case_adj_t.c.case_id == case_id)
+                .order_by(case_adj_t.c.id)
+            )
+        ]
+        remarks = _remark_codes(conn, case.claim_id)
+    return choose_document(case.next_action, remarks, codes)
+
+
+def _remark_codes(conn: Connection, claim_id: int) -> list[str]:
+    line_t = cast(Table, schema.ServiceLine.__table__)
+    found: list[str] = []
+    claim_remarks = conn.execute(
+        select(claim_t.c.remark_codes).where(claim_t.c.id == claim_id)
+    ).scalar_one_or_none()
+    line_remarks = conn.execute(
+        select(line_t.c.remark_codes).where(line_t.c.claim_id == claim_id).order_by(line_t.c.seq)
+    ).scalars()
+    for code in [*(claim_remarks or []), *(c for row in line_remarks for c in (row or []))]:
+        if code not in found:
+            found.append(code)
+    return found
+
+
+def appeal_letter_for_case(
+    engine_or_conn: Engine | Connection,
+    case_id: int,
+    *,
+    template: str | None = None,
+    fills: Mapping[str, str] | None = None,
+    final: bool = True,
+    enclosures: Sequence[str] = (),
+    appeal_anyway: bool = False,
+    user_dir: Path | None = None,
+) -> Letter:
+    """The appeal letter of a case: template by category unless named, enclosures listed.
+
+    A case whose next step is a corrected claim raises :class:`WrongDocumentError` naming
+    the corrected-claim command; ``appeal_anyway`` overrides that only where the payer
+    left appeal rights (never with MA130 or N211).
+    """
+    choice = document_for_case(engine_or_conn, case_id)
+    if choice.kind == "corrected_claim":
+        with transaction(engine_or_conn) as conn:
+            rights = has_appeal_rights(_remark_codes(conn, get_case(conn, case_id).claim_id))
+        if not (appeal_anyway and rights):
+            hint = " (or appeal anyway with --appeal-anyway)" if rights else ""
+            raise WrongDocumentError(
+                f"case {case_id} needs a corrected claim, not an appeal letter: {choice.reason}; "
+                f"write its worksheet with `denialops appeal corrected-claim {case_id} "
+                f"--out FILE`{hint}"
+            )
+    case = get_case(engine_or_conn, case_id)
+    loaded = load_template(template or template_for(case.category), user_dir)
+    facts = case_facts(engine_or_conn, case_id, enclosures=enclosures)
+    return render_letter(facts, loaded, fills, final=final)
+
+
+def corrected_claim_for_case(
+    engine_or_conn: Engine | Connection,
+    case_id: int,
+    *,
+    fills: Mapping[str, str] | None = None,
+    final: bool = True,
+    user_dir: Path | None = None,
+) -> Letter:
+    """The corrected-claim worksheet of a case: what to fix, where, and how to resubmit."""
+    loaded = load_template(CORRECTED_CLAIM_TEMPLATE, user_dir)
+    return render_letter(case_facts(engine_or_conn, case_id), loaded, fills, final=final)

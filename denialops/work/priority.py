@@ -18,7 +18,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from denialops.errors import DenialopsError
+from denialops.errors import (
+    PrioritySettingsError as PrioritySettingsError,  # re-exported: defined in the one tree
+)
 from denialops.money import CENT, ZERO
 
 PRIORITY_ENV = "DENIALOPS_PRIORITY"
@@ -57,14 +59,31 @@ class DeadlineSettings(BaseModel):
     within_30: Decimal = Field(ge=0)
 
 
+class ExpectedSettings(BaseModel):
+    """How a denied line without an allowed amount is valued (see work/expected.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default_ratio: Decimal = Field(default=Decimal("0.40"), gt=0, le=1)
+    min_lines: int = Field(default=5, ge=1)
+
+
 class PrioritySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     min_history: int = Field(ge=1)
+    expected_payment: ExpectedSettings = Field(default_factory=ExpectedSettings)
     priors: Priors
     cost_by_owner: dict[str, WorkCost]
     age: AgeSettings
     deadline: DeadlineSettings
+    effort_by_kind: dict[str, Decimal] = Field(
+        default_factory=lambda: {
+            "appeal": Decimal(1),
+            "peer_to_peer": Decimal("0.75"),
+            "external_review": Decimal(2),
+        }
+    )
 
     def cost_for(self, owner: str) -> WorkCost:
         """The owner's cost; an unknown owner costs what billing costs (the cheapest desk)."""
@@ -72,9 +91,17 @@ class PrioritySettings(BaseModel):
             "billing", WorkCost(minutes=0, hourly_cost=ZERO)
         )
 
+    def work_cost(self, owner: str, kind: str = "appeal") -> Decimal:
+        """Dollars to work one appeal of ``kind`` at ``owner``'s desk: the one cost model.
 
-class PrioritySettingsError(DenialopsError):
-    """A priority settings file that cannot be used."""
+        The priority score subtracts ``work_cost(owner)`` (an appeal); the cost per worked
+        appeal KPI should sum ``work_cost(case owner, appeal kind)`` over worked appeals,
+        so both read the same minutes and hourly costs (``cost_by_owner``) and the same
+        effort multipliers (``effort_by_kind``, 1 for an appeal).
+        """
+        cost = self.cost_for(owner)
+        effort = self.effort_by_kind.get(kind, Decimal(1))
+        return Decimal(cost.minutes) * cost.hourly_cost * effort / Decimal(60)
 
 
 def load_settings(path: Path | str | None = None) -> PrioritySettings:
@@ -187,7 +214,7 @@ def priority(
     """Score one case; only a positive net value is scaled by age and deadline."""
     expected = at_risk * rate.probability
     cost = settings.cost_for(owner)
-    cost_to_work = Decimal(cost.minutes) * cost.hourly_cost / Decimal(60)
+    cost_to_work = settings.work_cost(owner)
     net = expected - cost_to_work
     age = age_factor(age_days, settings)
     urgency = deadline_factor(days_left, settings)

@@ -20,13 +20,13 @@ names the remittance.
 from __future__ import annotations
 
 from denialops.errors import StateTransitionError
+from denialops.vocabulary import CLOSED_STATES as CLOSED_STATES
+from denialops.vocabulary import DISPOSITIONS as DISPOSITIONS
+from denialops.vocabulary import OUTCOMES as OUTCOMES
 
 MAX_APPEAL_LEVEL = 5
 """Medicare has five: redetermination, reconsideration, ALJ, Council, judicial review."""
 
-OUTCOMES = ("won", "partially_won", "lost")
-DISPOSITIONS = ("written_off", "billed_patient", "billed_next_payer")
-CLOSED_STATES = frozenset(OUTCOMES + DISPOSITIONS)
 WORKING_STATES = ("resubmitted", "appealed", "peer_to_peer", "external_review")
 PAYER_OUTCOMES = frozenset(OUTCOMES)
 

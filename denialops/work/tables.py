@@ -13,17 +13,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
+    text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,6 +47,21 @@ class AppUser(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+_OPEN: dict[str, Any] = {
+    "sqlite_where": text("closed_at IS NULL"),
+    "postgresql_where": text("closed_at IS NULL"),
+}
+_QUEUE_INDEXES: dict[str, tuple[str, ...]] = {
+    "priority": ("priority_score", "id"),
+    "owner_priority": ("owner", "priority_score", "id"),
+    "assignee_priority": ("assignee", "priority_score", "id"),
+    "payer_priority": ("payer_id", "priority_score", "id"),
+    "deadline": ("next_deadline", "id"),
+    "amount": ("at_risk", "id"),
+    "age": ("determination_date", "id"),
+}
+
+
 class DenialCase(Base):
     """One denied claim being worked, from triage to outcome."""
 
@@ -50,6 +70,13 @@ class DenialCase(Base):
         UniqueConstraint("claim_id", name="uq_denial_case_claim"),
         Index("ix_denial_case_pcn_payer", "patient_control_number", "payer_id"),
         Index("ix_denial_case_queue", "state", "owner"),
+        # The work queue's indexes (see denialops.work.queue, which names the query each
+        # serves). Partial over open cases (closed_at IS NULL), ordered as the queue sorts,
+        # so the first page of any sort is a short index walk whatever the table's size.
+        *(
+            Index(f"ix_denial_case_open_{name}", *columns, **_OPEN)
+            for name, columns in _QUEUE_INDEXES.items()
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -88,13 +115,49 @@ class DenialCase(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # revision 0004: who the claim is about (for search), the decision, the stored priority
+    patient_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """The member id (NM1*QC NM109), copied from the claim so the queue can search it."""
+    patient_name: Mapped[str] = mapped_column(String(130), default="", server_default="")
+    """``LAST, FIRST`` as on the remittance."""
+    expected_payment: Mapped[Decimal | None] = mapped_column(Money)
+    """What the payer should pay for the denied services (allowed amount, or charge x the
+    payer's paid-to-charge ratio): the basis of ``at_risk``."""
+    at_risk_basis: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    """The payer's decision date: the deciding remittance's date, or the date entered."""
+    priority_score: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    p_overturn: Mapped[Decimal | None] = mapped_column(Numeric(6, 4))
+    p_source: Mapped[str] = mapped_column(String(48), default="", server_default="")
+    expected_recovery: Mapped[Decimal | None] = mapped_column(Money)
+    cost_to_work: Mapped[Decimal | None] = mapped_column(Money)
+    age_factor: Mapped[Decimal | None] = mapped_column(Numeric(8, 4))
+    deadline_factor: Mapped[Decimal | None] = mapped_column(Numeric(8, 4))
+    priority_as_of: Mapped[date | None] = mapped_column(Date)
+    """The day the stored score was computed for (age and deadline factors depend on it)."""
+
+
+class CaseSearch(Base):
+    """Search terms of a case, upper-cased: patient control number, payer claim number,
+    member id, patient last name and ``LAST FIRST``. The queue's free-text filter is a
+    prefix range over ``term`` (index ``ix_case_search_term``), case-insensitive."""
+
+    __tablename__ = "case_search"
+    __table_args__ = (Index("ix_case_search_term", "term", "case_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("denial_case.id"))
+    term: Mapped[str] = mapped_column(String(130))
 
 
 class CaseAdjustment(Base):
     """A denied adjustment of the case's claim, with its classification at opening."""
 
     __tablename__ = "case_adjustment"
-    __table_args__ = (UniqueConstraint("case_id", "adjustment_id", name="uq_case_adjustment"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "adjustment_id", name="uq_case_adjustment"),
+        Index("ix_case_adjustment_reason", "reason_code", "case_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("denial_case.id"), index=True)
@@ -141,9 +204,15 @@ class Appeal(Base):
     submitted_on: Mapped[date] = mapped_column(Date)
     deadline: Mapped[date | None] = mapped_column(Date)
     decided_on: Mapped[date | None] = mapped_column(Date)
-    outcome: Mapped[str | None] = mapped_column(String(24))  # won|partially_won|lost|upheld
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    """won | partially_won | lost | denied_again (decisions); escalated | withdrawn (not)."""
     recovered: Mapped[Decimal | None] = mapped_column(Money)
     submitted_by: Mapped[str] = mapped_column(String(64))
+    decision_source: Mapped[str | None] = mapped_column(String(16))
+    """remittance | user when the payer decided; null when the row was closed without a
+    decision (escalated to the next level, withdrawn). Only decided rows are decisions."""
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    """When the row stopped being pending, decided or not."""
 
 
 class CaseNote(Base):
@@ -173,3 +242,31 @@ class CaseDocument(Base):
     stored_path: Mapped[str] = mapped_column(Text)
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    enclose: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False for an internal document: never enclosed unless named for a packet (0007)."""
+
+
+class PaidRatio(Base):
+    """Paid-to-charge history per payer and service code, kept as remittances arrive.
+
+    The basis of the expected reimbursement of a denied line that carries no allowed
+    amount (see :mod:`denialops.work.expected`): ``paid / charge`` over the paid lines
+    of that payer and code. ``PaidRatioSource`` names the remittances already counted,
+    so counting is idempotent.
+    """
+
+    __tablename__ = "paid_ratio"
+
+    payer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(48), primary_key=True)
+    paid: Mapped[Decimal] = mapped_column(Money)
+    charge: Mapped[Decimal] = mapped_column(Money)
+    lines: Mapped[int] = mapped_column(Integer)
+
+
+class PaidRatioSource(Base):
+    """A remittance whose paid lines are counted in ``paid_ratio``."""
+
+    __tablename__ = "paid_ratio_source"
+
+    remittance_id: Mapped[int] = mapped_column(ForeignKey("remittance.id"), primary_key=True)

@@ -19,11 +19,23 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol, TypeVar
 
-from denialops.errors import EnvelopeError, X12Error, X12SyntaxError
+from denialops.errors import EnvelopeError, Not835Error, X12Error, X12SyntaxError
 from denialops.x12.remittance import Envelope
-from denialops.x12.segments import BAD_SEGMENT, Delimiters, Segment, SegmentReader
+from denialops.x12.segments import (
+    BAD_SEGMENT,
+    MAX_HELD,
+    TOO_BIG,
+    Delimiters,
+    Segment,
+    SegmentReader,
+)
 
-_CONTROL_IDS = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", BAD_SEGMENT})
+_CONTROL_IDS = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", BAD_SEGMENT, TOO_BIG})
+
+MAX_ERRORS_PER_INTERCHANGE = 100
+"""After this many rejections in one interchange, its further rejections are merged
+into one record (their texts concatenated, up to the set size limit), so a file of
+300,000 broken sets makes 101 quarantine rows, not 300,000."""
 
 
 @dataclass(slots=True)
@@ -34,12 +46,24 @@ class RejectedTransaction:
     its bytes as received (for quarantine) and ``error`` says what is wrong and where.
     """
 
+    @classmethod
+    def of_set(
+        cls, file: str, number: int, offset: int, control: str, error: X12Error, raw: bytes
+    ) -> RejectedTransaction:
+        """A rejected transaction set; its content is withheld when it is not an 835."""
+        if isinstance(error, Not835Error):
+            return cls(file, number, offset, control, error, b"", content_withheld=True)
+        return cls(file, number, offset, control, error, raw)
+
     file: str
     segment_number: int
     byte_offset: int
     st_control: str
     error: X12Error
     raw: bytes
+    content_withheld: bool = False
+    """True when ``raw`` is deliberately empty: the set is not an 835 (an 837, 270 ...)
+    and may hold patient data, so nothing of it is handed out, quarantine included."""
 
 
 SegmentHandler = Callable[[list[str], int], None]
@@ -161,6 +185,7 @@ def read_transaction_sets(
     *,
     name: str,
     chunk_size: int = 1 << 20,
+    max_set_bytes: int = MAX_HELD,
 ) -> Iterator[T_co | RejectedTransaction]:
     """Stream a file's transaction sets through parsers made by ``start``, checking envelopes.
 
@@ -169,8 +194,82 @@ def read_transaction_sets(
     raises for bad content: every problem carries an :class:`EnvelopeError` or
     :class:`X12SyntaxError` that names the file, segment number, segment id, element
     and what was expected.
+
+    Limits: a transaction set larger than ``max_set_bytes`` is refused (its text is not
+    held, its records not built); consecutive segments outside any set are one
+    rejection; after :data:`MAX_ERRORS_PER_INTERCHANGE` rejections in an interchange the
+    rest of its rejections are merged into one.
     """
-    reader = SegmentReader(stream, chunk_size=chunk_size)
+    items = _read_sets(stream, start, name, chunk_size, max_set_bytes)
+    merged: _Merged | None = None
+    errors = 0
+    current = -1
+    for interchange, item in items:
+        if interchange != current:
+            if merged is not None:
+                yield merged.record(name)
+                merged = None
+            current, errors = interchange, 0
+        if not isinstance(item, RejectedTransaction) or interchange < 0:
+            yield item
+            continue
+        errors += 1
+        if errors <= MAX_ERRORS_PER_INTERCHANGE:
+            yield item
+        elif merged is None:
+            merged = _Merged(item, max_set_bytes)
+        else:
+            merged.add(item)
+    if merged is not None:
+        yield merged.record(name)
+
+
+class _Merged:
+    """Rejections of one interchange beyond the error limit, gathered into one."""
+
+    def __init__(self, first: RejectedTransaction, limit: int) -> None:
+        self.first = first
+        self.count = 1
+        self.size = len(first.raw)
+        self.limit = limit
+        self.pieces = [first.raw]
+        self.dropped = 0
+
+    def add(self, item: RejectedTransaction) -> None:
+        self.count += 1
+        if self.size + len(item.raw) > self.limit:
+            self.dropped += 1
+            return
+        self.size += len(item.raw)
+        self.pieces.append(item.raw)
+
+    def record(self, name: str) -> RejectedTransaction:
+        first = self.first
+        note = f"; the texts of {self.dropped:,} of them are not kept (size limit)"
+        exc = X12SyntaxError(
+            f"{self.count:,} more errors in this interchange after the first"
+            f" {MAX_ERRORS_PER_INTERCHANGE}: quarantined together"
+            f"{note if self.dropped else ''}; the first of them: {first.error.detail()}",
+            file=name,
+            segment_number=first.error.segment_number,
+            segment_id=first.error.segment_id,
+            element=first.error.element,
+        )
+        raw = b"\n".join(piece for piece in self.pieces if piece)
+        return RejectedTransaction(name, first.segment_number, first.byte_offset, "", exc, raw)
+
+
+def _read_sets(
+    stream: BinaryIO,
+    start: ParserFactory[T_co],
+    name: str,
+    chunk_size: int,
+    max_set_bytes: int,
+) -> Iterator[tuple[int, T_co | RejectedTransaction]]:
+    """:func:`read_transaction_sets` without the error limit; each item comes with the
+    number of the interchange it belongs to (-1 outside any)."""
+    reader = SegmentReader(stream, chunk_size=chunk_size, max_held=max_set_bytes)
+    interchanges = 0
     control_ids = _CONTROL_IDS
     isa: _Interchange | None = None
     in_set = False  # inside ST..SE
@@ -178,12 +277,19 @@ def read_transaction_sets(
     get: Callable[[str], SegmentHandler | None] = dict[str, SegmentHandler]().get
     other: SegmentHandler = _ignore
     failed: X12Error | None = None  # the first content error of the open set
-    count = 0  # segments of the open set so far, ST included
+    number = 0  # the last segment number read (segment numbers are consecutive)
     st_elements: list[str] = []
     st_number = st_offset = 0
     element = "*"
     last: Segment | None = None
     seen_any = False
+    too_big = False  # the open set passed max_set_bytes: its text is no longer held
+    stray_first: Segment | None = None  # a run of segments outside any set
+    stray_count = stray_end = 0
+    stray_too_big = False
+
+    def here() -> int:
+        return interchanges if isa is not None else -1
 
     def error(message: str, seg: Segment, sid: str, position: int, expected: str) -> EnvelopeError:
         return EnvelopeError(
@@ -223,24 +329,45 @@ def read_transaction_sets(
     def unfinished(at: Segment | None, why: str) -> RejectedTransaction:
         """Reject the open set, which ``at`` (or the end of the file) interrupted."""
         control = _pad(st_elements, 3)[2]
-        number = at[1] if at is not None else st_number + count
+        at_number = at[1] if at is not None else number + 1
         exc = EnvelopeError(
             f"transaction set {control!r} starting at segment {st_number} has no SE {why}",
             file=name,
-            segment_number=number,
+            segment_number=at_number,
             segment_id="SE",
             element=0,
             expected=f"SE closing transaction set {control!r}",
         )
         end = at[2] if at is not None else st_offset + (1 << 62)
-        raw = reader.take(st_offset, end).rstrip(b"\r\n \t")
+        raw = b"" if too_big else reader.take(st_offset, end).rstrip(b"\r\n \t")
         reader.release()
+        if too_big and failed is not None:
+            return RejectedTransaction.of_set(name, st_number, st_offset, control, failed, raw)
+        if isinstance(failed, Not835Error):
+            return RejectedTransaction.of_set(name, st_number, st_offset, control, failed, raw)
         return RejectedTransaction(name, st_number, st_offset, control, exc, raw)
+
+    def flush_stray() -> RejectedTransaction:
+        """One rejection for a run of segments outside any transaction set."""
+        nonlocal stray_first
+        first = stray_first
+        assert first is not None
+        stray_first = None
+        sid = first[0][0][:20]
+        if stray_count == 1:
+            message = f"segment {sid!r} outside a transaction set"
+        else:
+            message = f"{stray_count:,} segments outside a transaction set, the first {sid!r}"
+        if stray_too_big:
+            message += f"; their text is not kept (over {max_set_bytes:,} bytes)"
+        exc = error(message, first, sid, 0, "ST, GS, GE or IEA")
+        raw = b"" if stray_too_big else reader.take(first[2], stray_end)
+        reader.release()
+        return RejectedTransaction(name, first[1], first[2], "", exc, raw)
 
     for elements, number, offset in reader:
         sid = elements[0]
         if in_set and sid not in control_ids:
-            count += 1
             if failed is None:
                 try:
                     handler = get(sid)
@@ -253,11 +380,40 @@ def read_transaction_sets(
                         exc.file = name
                     failed = exc
             continue
+        if sid == TOO_BIG:
+            if in_set and not too_big:
+                too_big = True
+                control = _pad(st_elements, 3)[2]
+                if not isinstance(failed, Not835Error):
+                    failed = X12SyntaxError(
+                        f"transaction set {control!r} is larger than {max_set_bytes:,} bytes,"
+                        " the most one set may have: refused unread",
+                        file=name,
+                        segment_number=st_number,
+                        segment_id="ST",
+                        element=0,
+                        expected=f"at most {max_set_bytes:,} bytes per transaction set",
+                    )
+                parser = None  # free what was built so far
+                get, other = dict[str, SegmentHandler]().get, _ignore
+            elif stray_first is not None:
+                stray_too_big = True
+            continue
         seen_any = True
         seg = (elements, number, offset)
         last = seg
+        if sid not in control_ids:  # outside any set: gather the run, reject it once
+            if stray_first is None:
+                stray_first, stray_count, stray_too_big = seg, 0, False
+                reader.keep(offset)
+            stray_count += 1
+            current = reader.delimiters.element if reader.delimiters is not None else "*"
+            stray_end = offset + len(current.join(elements)) + 1
+            continue
+        if stray_first is not None:
+            yield here(), flush_stray()
         if in_set and sid != "SE":
-            yield unfinished(seg, f"before this {sid if sid != BAD_SEGMENT else 'text'}")
+            yield here(), unfinished(seg, f"before this {sid if sid != BAD_SEGMENT else 'text'}")
             in_set = False
 
         if sid == "ST":
@@ -265,8 +421,8 @@ def read_transaction_sets(
             assert delimiters is not None
             st_elements, st_number, st_offset = elements, number, offset
             element = delimiters.element
-            count = 1
             failed = None
+            too_big = False
             reader.keep(offset)
             if isa is not None and isa.gs_control is not None:
                 isa.sets += 1
@@ -288,12 +444,16 @@ def read_transaction_sets(
                     failed = exc
         elif sid == "SE":
             if not in_set:
-                yield reject_segment(
-                    seg, error("SE without a matching ST", seg, "SE", 0, "ST before SE")
+                yield (
+                    here(),
+                    reject_segment(
+                        seg, error("SE without a matching ST", seg, "SE", 0, "ST before SE")
+                    ),
                 )
                 continue
-            count += 1
-            raw = reader.take(st_offset, offset + len(element.join(elements)) + 1)
+            count = number - st_number + 1  # ST to SE: segment numbers are consecutive
+            end = offset + len(element.join(elements)) + 1
+            raw = b"" if too_big else reader.take(st_offset, end)
             reader.release()
             control = _pad(st_elements, 3)[2]
             failed = failed or _check_trailer(elements, seg, st_elements, st_number, count, name)
@@ -307,32 +467,44 @@ def read_transaction_sets(
                     exc.file = exc.file or name
                     failed = exc
                 else:
-                    yield record
+                    yield here(), record
                     continue
             assert failed is not None  # no parser only when starting one failed
-            yield RejectedTransaction(name, st_number, st_offset, control, failed, raw)
+            yield (
+                here(),
+                RejectedTransaction.of_set(name, st_number, st_offset, control, failed, raw),
+            )
         elif sid == "GS":
             if isa is None:
-                yield reject_segment(
-                    seg, error("GS outside an interchange", seg, "GS", 0, "ISA before GS")
+                yield (
+                    here(),
+                    reject_segment(
+                        seg, error("GS outside an interchange", seg, "GS", 0, "ISA before GS")
+                    ),
                 )
                 continue
             if isa.gs_control is not None:
-                yield reject_segment(
-                    seg,
-                    error(
-                        f"functional group {isa.gs_control!r} has no GE before the next GS",
+                yield (
+                    here(),
+                    reject_segment(
                         seg,
-                        "GE",
-                        0,
-                        f"GE closing group {isa.gs_control!r}",
+                        error(
+                            f"functional group {isa.gs_control!r} has no GE before the next GS",
+                            seg,
+                            "GE",
+                            0,
+                            f"GE closing group {isa.gs_control!r}",
+                        ),
                     ),
                 )
             isa.open_group(elements, number)
         elif sid == "GE":
             if isa is None or isa.gs_control is None:
-                yield reject_segment(
-                    seg, error("GE without a matching GS", seg, "GE", 0, "GS before GE")
+                yield (
+                    here(),
+                    reject_segment(
+                        seg, error("GE without a matching GS", seg, "GE", 0, "GS before GE")
+                    ),
                 )
                 continue
             problem = trailer_mismatch(
@@ -344,20 +516,23 @@ def read_transaction_sets(
                 f"ST sets in group {isa.gs_control!r}",
             )
             if problem is not None:
-                yield reject_segment(seg, problem)
+                yield here(), reject_segment(seg, problem)
             isa.gs_control = None
         elif sid == "IEA":
             if isa is None:
                 continue  # unreachable: the reader only yields IEA inside an interchange
             if isa.gs_control is not None:
-                yield reject_segment(
-                    seg,
-                    error(
-                        f"functional group {isa.gs_control!r} has no GE before IEA",
+                yield (
+                    here(),
+                    reject_segment(
                         seg,
-                        "GE",
-                        0,
-                        f"GE closing group {isa.gs_control!r}",
+                        error(
+                            f"functional group {isa.gs_control!r} has no GE before IEA",
+                            seg,
+                            "GE",
+                            0,
+                            f"GE closing group {isa.gs_control!r}",
+                        ),
                     ),
                 )
             problem = trailer_mismatch(
@@ -369,21 +544,25 @@ def read_transaction_sets(
                 f"GS groups in interchange {isa.control!r}",
             )
             if problem is not None:
-                yield reject_segment(seg, problem)
+                yield here(), reject_segment(seg, problem)
             isa = None
         elif sid == "ISA":
             if isa is not None:
-                yield reject_segment(
-                    seg,
-                    error(
-                        f"interchange {isa.control!r} has no IEA before the next ISA",
+                yield (
+                    here(),
+                    reject_segment(
                         seg,
-                        "IEA",
-                        0,
-                        f"IEA closing interchange {isa.control!r}",
+                        error(
+                            f"interchange {isa.control!r} has no IEA before the next ISA",
+                            seg,
+                            "IEA",
+                            0,
+                            f"IEA closing interchange {isa.control!r}",
+                        ),
                     ),
                 )
             isa = _Interchange(elements, number)
+            interchanges += 1
         elif sid == BAD_SEGMENT:
             _, message, expected, text = _pad(elements, 4)
             bad: X12Error = X12SyntaxError(
@@ -394,22 +573,13 @@ def read_transaction_sets(
                 element=0,
                 expected=expected or None,
             )
-            yield RejectedTransaction(name, number, offset, "", bad, text.encode("latin-1"))
+            yield here(), RejectedTransaction(name, number, offset, "", bad, text.encode("latin-1"))
             isa = None
-        else:
-            yield reject_segment(
-                seg,
-                error(
-                    f"segment {sid[:3]!r} outside a transaction set",
-                    seg,
-                    sid[:3],
-                    0,
-                    "ST, GS, GE or IEA",
-                ),
-            )
 
+    if stray_first is not None:
+        yield here(), flush_stray()
     if in_set:
-        yield unfinished(None, "before the end of the file")
+        yield here(), unfinished(None, "before the end of the file")
     elif isa is not None and last is not None:
         what = "group" if isa.gs_control is not None else "interchange"
         control = isa.gs_control if isa.gs_control is not None else isa.control
@@ -423,7 +593,7 @@ def read_transaction_sets(
             expected=f"{trailer} closing {what} {control!r}",
         )
         end = last[2] + len(element.join(last[0])) + 1
-        yield RejectedTransaction(name, last[1] + 1, end, "", ended, b"")
+        yield here(), RejectedTransaction(name, last[1] + 1, end, "", ended, b"")
     elif not seen_any:
         empty: X12Error = X12SyntaxError(
             "empty file",
@@ -433,7 +603,7 @@ def read_transaction_sets(
             element=0,
             expected="an ISA segment",
         )
-        yield RejectedTransaction(name, 1, 0, "", empty, b"")
+        yield here(), RejectedTransaction(name, 1, 0, "", empty, b"")
 
 
 def _ignore(elements: list[str], number: int) -> None:

@@ -19,14 +19,14 @@ import gc
 import io
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
-from denialops.errors import X12SyntaxError
+from denialops.errors import Not835Error, X12SyntaxError
 from denialops.money import parse_amount
 from denialops.x12.envelope import RejectedTransaction, read_transaction_sets
 from denialops.x12.remittance import (
@@ -40,7 +40,7 @@ from denialops.x12.remittance import (
     Remittance,
     ServiceLine,
 )
-from denialops.x12.segments import Delimiters
+from denialops.x12.segments import MAX_HELD, Delimiters
 
 # The loop the parser is in: decides where context-dependent segments go.
 HEADER, PARTY, SUMMARY, CLAIM, LINE, TRAILER = range(6)
@@ -51,8 +51,19 @@ _amounts: dict[str, Decimal] = {}
 _dates: dict[str, date] = {}
 
 
-def _amount(text: str, number: int, sid: str, position: int) -> Decimal:
-    """An X12 decimal (R type) as Decimal; X12SyntaxError naming the element if not."""
+R_DIGITS = 18
+"""X12's R (decimal) type carries at most 18 digits."""
+MONEY_INTEGER_DIGITS = 16
+"""The store keeps money as NUMERIC(18,2): at most 16 digits before the decimal point."""
+MONEY_MAX = "9,999,999,999,999,999.99"
+
+
+def _amount(text: str, number: int, sid: str, position: int, *, money: bool = True) -> Decimal:
+    """An X12 decimal (R type) as Decimal; X12SyntaxError naming the element if not.
+
+    Beyond 18 digits (the R type), or for ``money`` beyond what the store can hold
+    (16 digits before the point), the amount is refused rather than rounded.
+    """
     value = _amounts.get(text)
     if value is not None:
         return value
@@ -60,16 +71,38 @@ def _amount(text: str, number: int, sid: str, position: int) -> Decimal:
         value = parse_amount(text)
     except ValueError:
         raise X12SyntaxError(
-            f"{text!r} is not a decimal amount" if text else "amount missing",
+            "not a decimal amount" if text else "amount missing",
             segment_number=number,
             segment_id=sid,
             element=position,
+            found=text or None,
             expected="a decimal amount",
         ) from None
+    if len(text) > MONEY_INTEGER_DIGITS:  # long: checked every time, never cached
+        _check_size(text, number, sid, position, money)
+        return value
     if len(_amounts) >= _CACHE_LIMIT:
         _amounts.clear()
     _amounts[text] = value
     return value
+
+
+def _check_size(text: str, number: int, sid: str, position: int, money: bool) -> None:
+    whole, _, fraction = text.lstrip("-").partition(".")
+    whole = whole.lstrip("0")
+    if len(whole) + len(fraction) > R_DIGITS:
+        why = f"has {len(whole) + len(fraction)} digits; an X12 amount has at most {R_DIGITS}"
+    elif money and len(whole) > MONEY_INTEGER_DIGITS:
+        why = f"is more than {MONEY_MAX}, the largest amount the store can hold"
+    else:
+        return
+    raise X12SyntaxError(
+        f"amount too large: {sid}{position:02d}={text} {why}",
+        segment_number=number,
+        segment_id=sid,
+        element=position,
+        expected=f"an amount of at most {MONEY_MAX}" if money else "at most 18 digits",
+    )
 
 
 def _date(text: str, number: int, sid: str, position: int) -> date:
@@ -83,10 +116,11 @@ def _date(text: str, number: int, sid: str, position: int) -> date:
         value = date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
         raise X12SyntaxError(
-            f"{text!r} is not a date" if text else "date missing",
+            "not a date" if text else "date missing",
             segment_number=number,
             segment_id=sid,
             element=position,
+            found=text or None,
             expected="a date as CCYYMMDD",
         ) from None
     if len(_dates) >= _CACHE_LIMIT:
@@ -107,6 +141,70 @@ def _trim(values: list[str]) -> list[str]:
     return values[:end]
 
 
+TRANSACTION_KINDS = {
+    "837": "claim",
+    "270": "eligibility inquiry",
+    "271": "eligibility response",
+    "275": "patient information",
+    "276": "claim status request",
+    "277": "claim status response",
+    "278": "services review",
+    "820": "premium payment",
+    "834": "benefit enrollment",
+    "997": "functional acknowledgment",
+    "999": "implementation acknowledgment",
+}
+"""Health care transaction sets that are not remittances, for the refusal message."""
+
+
+def _foreign_separator(text: str) -> str | None:
+    """The punctuation after a 2-character qualifier (``HC>99214`` -> ``>``), if any."""
+    if len(text) > 2 and text[:2].isalnum() and not text[2].isalnum() and text[2] != " ":
+        return text[2]
+    return None
+
+
+def _utf8_text(rem: Remittance, raw: bytes) -> None:
+    """Re-read the record's text as UTF-8 when the set's bytes are valid UTF-8.
+
+    The reader decodes bytes as latin-1 (one byte, one character); a set that is valid
+    UTF-8 (the common case for non-ASCII names today) is meant as UTF-8, so each text
+    field is re-decoded. ASCII delimiters never split a UTF-8 sequence, so field by
+    field is exact. A set that is not valid UTF-8 stays latin-1.
+    """
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    _redecode(rem)
+
+
+def _convert(value: object) -> object:
+    if isinstance(value, str):
+        return value if value.isascii() else value.encode("latin-1").decode("utf-8")
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            new = _convert(item)
+            if new is not item:
+                value[index] = new
+        return value
+    if isinstance(value, tuple):
+        return tuple(_convert(item) for item in value)
+    if hasattr(value, "__dataclass_fields__"):
+        _redecode(value)
+    return value
+
+
+def _redecode(record: object) -> None:
+    for name in getattr(record, "__dataclass_fields__", {}):
+        if name in ("raw", "source_file", "warnings"):
+            continue
+        value = getattr(record, name)
+        new = _convert(value)
+        if new is not value:
+            setattr(record, name, new)
+
+
 class _Parser:
     """Builds one Remittance from the segments of one transaction set."""
 
@@ -121,19 +219,34 @@ class _Parser:
         "cas_order",
         "plb_order",
         "component",
+        "isa16",
+        "repair",
+        "composites_seen",
         "has_bpr",
+        "delimiters",
     )
 
     def __init__(
-        self, envelope: Envelope, delimiters: Delimiters, st: list[str], number: int, offset: int
+        self,
+        envelope: Envelope,
+        delimiters: Delimiters,
+        st: list[str],
+        number: int,
+        offset: int,
+        *,
+        repair: frozenset[str] = frozenset(),
     ) -> None:
         if len(st) < 2 or st[1] != "835":
-            raise X12SyntaxError(
-                f"transaction set {_pad(st, 2)[1]!r} is not an 835",
+            kind = _pad(st, 2)[1]
+            what = TRANSACTION_KINDS.get(kind)
+            raise Not835Error(
+                f"this is an {kind} ({what}), not an 835; its content is not kept"
+                if what
+                else f"transaction set {kind!r} is not an 835; its content is not kept",
                 segment_number=number,
                 segment_id="ST",
                 element=1,
-                expected="835",
+                expected="835 (a remittance)",
             )
         notice = Payment(handling_code="", amount=Decimal(0), credit_debit="", method="")
         self.rem = Remittance(
@@ -148,7 +261,11 @@ class _Parser:
         self.cas_order = 0
         self.plb_order = 0
         self.component = delimiters.component
+        self.isa16 = delimiters.component
+        self.repair = repair
+        self.composites_seen = False  # a composite read with the ISA16 separator
         self.has_bpr = False
+        self.delimiters = delimiters
 
     def finish(self, trailer: list[str], number: int, raw: bytes) -> Remittance:
         """The finished record, once the envelope has checked the SE."""
@@ -163,7 +280,50 @@ class _Parser:
         rem = self.rem
         rem.segment_count = int(trailer[1])
         rem.raw = raw
+        if self.delimiters.warning:
+            rem.warnings.insert(0, self.delimiters.warning)
+        if not raw.isascii() and self.delimiters.element.isascii():
+            _utf8_text(rem, raw)
         return rem
+
+    # -- composites ------------------------------------------------------------------
+    def composite(self, text: str, number: int, sid: str, position: int) -> list[str]:
+        """Split a composite element; a foreign component separator is an error or,
+        with ``repair={"separators"}``, read consistently with a warning."""
+        component = self.component
+        parts = text.split(component)
+        if len(parts) > 1:
+            if component == self.isa16:
+                self.composites_seen = True
+            return parts
+        foreign = _foreign_separator(text)
+        if foreign is None:
+            return parts
+        if "separators" in self.repair and not self.composites_seen and component == self.isa16:
+            self.component = foreign
+            self.rem.warnings.append(
+                f"composites use {foreign!r} as component separator, not {self.isa16!r}"
+                f" (ISA16): read with {foreign!r} (--repair separators)"
+            )
+            return text.split(foreign)
+        if component == self.isa16:
+            message = (
+                f"component separator is {component!r} (ISA16); {foreign!r} found; if the"
+                " file uses it in every composite, ingest with --repair separators"
+            )
+        else:
+            message = (
+                f"inconsistent component separators: the composites before used {component!r}"
+                f" (ISA16 is {self.isa16!r}), this one {foreign!r}; nothing is guessed"
+            )
+        raise X12SyntaxError(
+            message,
+            segment_number=number,
+            segment_id=sid,
+            element=position,
+            found=text,
+            expected=f"qualifier{component}code",
+        )
 
     def handlers(self) -> dict[str, Callable[[list[str], int], None]]:
         """Handlers by segment id, bound to this parser (the envelope calls them)."""
@@ -195,11 +355,11 @@ class _Parser:
         """Keep a segment the model does not type verbatim in the loop it sits in."""
         if _SEGMENT_ID.fullmatch(elements[0]) is None:
             raise X12SyntaxError(
-                "not a segment identifier",
+                "not a segment identifier: check the element separator and terminator before it",
                 segment_number=number,
-                segment_id=elements[0][:3],
+                segment_id=elements[0][:20],
                 element=0,
-                expected="a segment id of 2-3 letters or digits",
+                expected="a segment id of 2-3 capital letters or digits",
             )
         loop = self.loop
         if loop == LINE and self.line is not None:
@@ -365,8 +525,8 @@ class _Parser:
             p[8],
             p[9],
             p[11],
-            _amount(p[12], number, "CLP", 12) if p[12] else None,
-            _amount(p[13], number, "CLP", 13) if p[13] else None,
+            _amount(p[12], number, "CLP", 12, money=False) if p[12] else None,
+            _amount(p[13], number, "CLP", 13, money=False) if p[13] else None,
             self.header_number,
             segment_number=number,
         )
@@ -431,7 +591,7 @@ class _Parser:
                     group,
                     reason,
                     value,
-                    _amount(quantity, number, "CAS", at + 2) if quantity else None,
+                    _amount(quantity, number, "CAS", at + 2, money=False) if quantity else None,
                     level,
                     order,
                     slot,
@@ -505,7 +665,7 @@ class _Parser:
         if len(e) != 3 or loop not in (CLAIM, LINE):
             self.other(e, number)
             return
-        value = _amount(e[2], number, "QTY", 2)
+        value = _amount(e[2], number, "QTY", 2, money=False)
         if loop == LINE and self.line is not None:
             self.line.quantities.append((e[1], value))
         elif self.claim is not None:
@@ -531,8 +691,7 @@ class _Parser:
                 element=8,
                 expected="SVC01-SVC07",
             )
-        component = self.component
-        procedure = e[1].split(component) if size > 1 else [""]
+        procedure = self.composite(e[1], number, "SVC", 1) if size > 1 else [""]
         parts = len(procedure)
         if parts < 2 or parts > 7 or not procedure[0] or not procedure[1]:
             raise X12SyntaxError(
@@ -540,7 +699,8 @@ class _Parser:
                 segment_number=number,
                 segment_id="SVC",
                 element=1,
-                expected=f"qualifier{component}code, at most 7 components",
+                found=e[1] if size > 1 else None,
+                expected=f"qualifier{self.component}code, at most 7 components",
             )
         cached = _amounts.get
         charge_text = e[2] if size > 2 else ""
@@ -554,7 +714,7 @@ class _Parser:
         units_text = e[5] if size > 5 else ""
         units = cached(units_text) if units_text else None
         if units is None and units_text:
-            units = _amount(units_text, number, "SVC", 5)
+            units = _amount(units_text, number, "SVC", 5, money=False)
         modifiers = procedure[2:6]
         if modifiers and not modifiers[-1]:
             modifiers = _trim(modifiers)
@@ -571,7 +731,7 @@ class _Parser:
             "",
             [],
             "",
-            _amount(e[7], number, "SVC", 7) if size > 7 and e[7] else None,
+            _amount(e[7], number, "SVC", 7, money=False) if size > 7 and e[7] else None,
             None,
             None,
             "",
@@ -586,7 +746,7 @@ class _Parser:
             [],
         )
         if size > 6 and e[6]:
-            original = e[6].split(component)
+            original = self.composite(e[6], number, "SVC", 6)
             if len(original) > 7:
                 raise X12SyntaxError(
                     "too many components",
@@ -632,21 +792,21 @@ class _Parser:
         order = self.plb_order
         provider = p[1]
         fiscal = _date(p[2], number, "PLB", 2) if p[2] else None
-        component = self.component
         target = self.rem.provider_adjustments
         for slot in range(6):
             at = 3 + slot * 2
             identifier, amount = p[at], p[at + 1]
             if not identifier and not amount:
                 continue
-            parts = identifier.split(component)
+            parts = self.composite(identifier, number, "PLB", at) if identifier else [""]
             if not parts[0] or len(parts) > 2:
                 raise X12SyntaxError(
                     "provider adjustment reason missing or malformed",
                     segment_number=number,
                     segment_id="PLB",
                     element=at,
-                    expected=f"reason{component}reference",
+                    found=identifier or None,
+                    expected=f"reason{self.component}reference",
                 )
             target.append(
                 ProviderAdjustment(
@@ -668,11 +828,17 @@ def _source_name(source: object) -> str:
     return name if isinstance(name, str) else "<stream>"
 
 
+REPAIRS = frozenset({"separators"})
+"""What ``read_835(repair=...)`` may repair; nothing else is ever guessed."""
+
+
 def read_835(
     source: str | os.PathLike[str] | BinaryIO,
     *,
     name: str | None = None,
     chunk_size: int = 1 << 20,
+    repair: Iterable[str] = (),
+    max_set_bytes: int = MAX_HELD,
 ) -> Iterator[Remittance | RejectedTransaction]:
     """Stream the remittances of an 835 file (path or binary stream), in file order.
 
@@ -681,13 +847,24 @@ def read_835(
     what) for each one that is not; never raises for bad content. Memory stays flat:
     the file is read ``chunk_size`` bytes at a time and only the transaction set being
     parsed is held.
+
+    ``repair={"separators"}``: a set whose composites all use one component separator
+    other than ISA16 (``HC>99214`` under ISA16 ``:``) is read with that separator and a
+    warning on the remittance; without it such a set is rejected.
+
+    ``max_set_bytes`` (default 256 MB): a larger transaction set is refused unread, and
+    unreadable text is kept for the quarantine whole up to that size.
     """
+    repairs = frozenset(repair)
+    unknown = repairs - REPAIRS
+    if unknown:
+        raise ValueError(f"unknown repair {sorted(unknown)[0]!r}; known: separators")
     label = name if name is not None else _source_name(source)
     if isinstance(source, str | os.PathLike):
         with Path(source).open("rb") as stream:
-            yield from _read(stream, label, chunk_size)
+            yield from _read(stream, label, chunk_size, repairs, max_set_bytes)
     else:
-        yield from _read(source, label, chunk_size)
+        yield from _read(source, label, chunk_size, repairs, max_set_bytes)
 
 
 @contextmanager
@@ -720,16 +897,22 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _read(
-    stream: BinaryIO, name: str, chunk_size: int
+    stream: BinaryIO,
+    name: str,
+    chunk_size: int,
+    repair: frozenset[str] = frozenset(),
+    max_set_bytes: int = MAX_HELD,
 ) -> Iterator[Remittance | RejectedTransaction]:
     def start(
         envelope: Envelope, delimiters: Delimiters, st: list[str], number: int, offset: int
     ) -> _Parser:
-        parser = _Parser(envelope, delimiters, st, number, offset)
+        parser = _Parser(envelope, delimiters, st, number, offset, repair=repair)
         parser.rem.source_file = name
         return parser
 
-    sets = read_transaction_sets(stream, start, name=name, chunk_size=chunk_size)
+    sets = read_transaction_sets(
+        stream, start, name=name, chunk_size=chunk_size, max_set_bytes=max_set_bytes
+    )
     while True:
         with _gc_paused():
             item = next(sets, None)
@@ -739,16 +922,12 @@ def _read(
 
 
 def parse_835(data: bytes | str, *, name: str = "<memory>") -> list[Remittance]:
-    """Parse a whole 835 held in memory; raises the first error (an X12Error subclass)."""
+    """Parse a whole 835 held in memory; raises the first error (an X12Error subclass).
+
+    Text (``str``) is encoded as UTF-8 first, so any character survives the round trip.
+    """
     if isinstance(data, str):
-        try:
-            data = data.encode("latin-1")
-        except UnicodeEncodeError as exc:
-            raise X12SyntaxError(
-                f"character {data[exc.start]!r} at offset {exc.start} cannot be in an X12 file",
-                file=name,
-                expected="characters of the ISO-8859-1 (latin-1) set",
-            ) from None
+        data = data.encode("utf-8")
     found: list[Remittance] = []
     for item in read_835(io.BytesIO(data), name=name):
         if isinstance(item, RejectedTransaction):

@@ -1,4 +1,4 @@
-"""Typed records for one X12 835 (005010X221A1) transaction set.
+"""Typed records for one X12 835 transaction set (005010X221A1, or 004010X091A1).
 
 These are plain data: the parser (:mod:`denialops.x12.parse835`) builds them, the
 writer (:mod:`denialops.x12.write835`) turns them back into X12, the store persists
@@ -283,6 +283,15 @@ class Remittance:
     byte_offset: int = field(default=0, compare=False)  # where ST starts in its file
     raw: bytes = field(default=b"", compare=False, repr=False)
     """The transaction set (ST..SE) exactly as received, for lossless storage."""
+    warnings: list[str] = field(default_factory=list, compare=False)
+    """What the reader tolerated (an odd ISA11, a repaired separator ...), one line each,
+    never patient data."""
+
+    @property
+    def implementation_version(self) -> str:
+        """The implementation guide it came in: ST03, else GS08 (``005010X221A1``,
+        ``004010X091A1`` ...); 4010 sets are mapped onto the same records."""
+        return self.envelope.implementation or self.envelope.version
 
     @property
     def payer_id(self) -> str:

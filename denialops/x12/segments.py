@@ -2,8 +2,9 @@
 
 X12 says nothing about line breaks and lets every interchange pick its own delimiters,
 so the reader takes them from each ISA (element separator = byte 4, repetition = ISA11,
-component = ISA16, segment terminator = the byte after ISA16) and tolerates CR, LF or
-CRLF after terminators. It reads the source in chunks, decodes each chunk once as
+component = ISA16, segment terminator = the byte after ISA16) and ignores white space
+(spaces, tabs, CR, LF in any mix) after terminators, and a UTF-8 byte-order mark before
+an ISA. It reads the source in chunks, decodes each chunk once as
 latin-1 (one byte = one character, so character offsets ARE byte offsets and nothing is
 lost whatever the encoding), splits with ``str.split`` and yields one element list per
 segment. Only the text of the transaction set being read is retained (see
@@ -17,7 +18,7 @@ irregular falls back to a slower path that strips line breaks segment by segment
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from denialops.errors import X12SyntaxError
@@ -39,7 +40,16 @@ MAX_SEGMENT = 1 << 20
 """Longer than any real segment: text without a terminator this long is rejected."""
 
 RAW_PREVIEW = 4096
-"""How much of unreadable text a rejection keeps (the rest is skipped, not held)."""
+"""How much of unreadable text a rejection keeps when the whole is over the limit."""
+
+MAX_HELD = 256 << 20
+"""Default limit of text held for one transaction set (or one unreadable stretch): a set
+larger than this is refused (:data:`TOO_BIG`), unreadable text beyond it is not kept."""
+
+TOO_BIG = "\x00BIG"
+"""Pseudo segment id yielded (without a segment number of its own) when the text held
+since :meth:`SegmentReader.keep` passed the limit; the held text has been dropped.
+Its elements are ``[TOO_BIG, limit]``."""
 
 Segment = tuple[list[str], int, int]
 """(elements, 1-based segment number in the file, byte offset of the segment)."""
@@ -47,19 +57,26 @@ Segment = tuple[list[str], int, int]
 
 @dataclass(frozen=True, slots=True)
 class Delimiters:
-    """The four separators of one interchange, as read from its ISA."""
+    """The four separators of one interchange, as read from its ISA.
+
+    ``repetition`` is empty when the interchange has none: ISA11 of a 004010 (or older)
+    interchange is the standards identifier (``U``), not a separator, and an ISA11 that
+    is a letter or collides with another delimiter is read as "none" with a ``warning``.
+    """
 
     element: str
     component: str
     repetition: str
     segment: str
+    warning: str = field(default="", compare=False)
 
 
 def detect_delimiters(isa: bytes) -> Delimiters:
     """Read the delimiters from the first 106 bytes of an ISA segment.
 
     Raises :class:`X12SyntaxError` when the text is not a fixed-width ISA or the
-    delimiters collide with each other or with data characters.
+    delimiters collide with each other or with data characters; the error names the ISA
+    element (``ISA16 'A': ...``).
     """
     text = isa[:ISA_LENGTH].decode("latin-1")
     if len(text) < ISA_LENGTH or not text.startswith("ISA"):
@@ -71,53 +88,75 @@ def detect_delimiters(isa: bytes) -> Delimiters:
     element = text[3]
     for index in _ISA_SEPARATORS:
         if text[index] != element:
+            number = _ISA_SEPARATORS.index(index) + 1
             raise X12SyntaxError(
-                "ISA fields are not fixed width",
+                f"ISA fields are not fixed width: ISA{number:02d} does not end at character"
+                f" {index}",
                 segment_id="ISA",
-                element=_ISA_SEPARATORS.index(index) + 1,
+                element=number,
                 expected=f"the element separator {element!r} at character {index + 1}",
             )
-    found = Delimiters(element=element, component=text[104], repetition=text[82], segment=text[105])
-    _check_delimiters(found)
-    return found
-
-
-def _check_delimiters(found: Delimiters) -> None:
-    chars = (found.element, found.component, found.repetition, found.segment)
-    for position, char in ((0, found.element), (16, found.component), (11, found.repetition)):
-        if char.isalnum() or char.isspace():
-            raise X12SyntaxError(
-                f"delimiter {char!r} is a letter, digit or space",
-                segment_id="ISA",
-                element=position,
-                expected="a punctuation character",
-            )
-    if found.segment.isalnum() or found.segment == " ":
+    component, segment = text[104], text[105]
+    _check_delimiter(element, 0, "element separator (character 4 of the ISA)")
+    _check_delimiter(component, 16, "component separator")
+    if segment.isalnum() or segment == " ":
         raise X12SyntaxError(
-            f"segment terminator {found.segment!r} is a letter, digit or space",
+            "the segment terminator (the character after ISA16) is a letter, digit or space",
             segment_id="ISA",
             element=16,
+            found=segment,
             expected="a punctuation or line-break character after ISA16",
         )
-    if len(set(chars)) != 4:
-        # ISA11 "U" (the 004010 standards id) is excluded above as a letter; here the
-        # four delimiters simply collide.
+    if len({element, component, segment}) != 3:
         raise X12SyntaxError(
-            "element, component, repetition and segment delimiters are not distinct",
+            f"delimiters are not distinct: element separator {element!r}, component separator"
+            f" {component!r} (ISA16), segment terminator {segment!r}",
             segment_id="ISA",
             element=16,
-            expected="four different delimiter characters",
+            found=component,
+            expected="three different delimiter characters",
         )
+    repetition, warning = _repetition(text[82], text[84:89], (element, component, segment))
+    return Delimiters(element, component, repetition, segment, warning)
+
+
+def _isa_elements(text: str) -> list[str]:
+    """The ISA's elements by their fixed positions (ISA11 may equal a delimiter)."""
+    bounds = (*_ISA_SEPARATORS, ISA_LENGTH - 1)
+    return ["ISA"] + [text[bounds[i] + 1 : bounds[i + 1]] for i in range(16)]
+
+
+def _check_delimiter(char: str, position: int, what: str) -> None:
+    if char.isalnum() or char.isspace():
+        raise X12SyntaxError(
+            f"the {what} is a letter, digit or space",
+            segment_id="ISA",
+            element=position,
+            found=char,
+            expected="a punctuation character",
+        )
+
+
+def _repetition(char: str, version: str, others: tuple[str, ...]) -> tuple[str, str]:
+    """ISA11: the repetition separator from 00402 on, the standards id ("U") before."""
+    if version.isdigit() and version < "00402":
+        return "", ""
+    if char.isalnum() or char.isspace():
+        why = "is a letter, digit or space"
+    elif char in others:
+        why = "is also used as another delimiter"
+    else:
+        return char, ""
+    return "", f"ISA11 {char!r} {why}; read as no repetition separator (ISA12 {version!r})"
 
 
 def _line_break_after(text: str, index: int, terminator: str) -> str:
-    """The separator actually used between segments: terminator plus any line break."""
-    follow = text[index : index + 2]
-    if follow.startswith("\r\n"):
-        return terminator + "\r\n"
-    if follow[:1] in ("\n", "\r") and follow[:1] != terminator:
-        return terminator + follow[:1]
-    return terminator
+    """The separator actually used between segments: terminator plus any white space."""
+    end = index
+    limit = min(len(text), index + 16)
+    while end < limit and text[end] in _WHITE and text[end] != terminator:
+        end += 1
+    return terminator + text[index:end]
 
 
 # Segment ids the fast path yields without a second look. Anything else (ISA, IEA, an
@@ -127,6 +166,10 @@ _COMMON_IDS = frozenset(
     " AMT QTY SVC LQ PLB".split()
 )
 _LINE_BREAKS = "\r\n"
+_WHITE = " \t\r\n"
+"""White space allowed after a segment terminator (and before an ISA): ignored."""
+_BOM = "\xef\xbb\xbf"
+"""A UTF-8 byte-order mark, as the latin-1 decoding shows it."""
 
 
 class SegmentReader:
@@ -142,11 +185,16 @@ class SegmentReader:
     from the kept offset on is held.
     """
 
-    def __init__(self, stream: BinaryIO, *, chunk_size: int = 1 << 20) -> None:
+    def __init__(
+        self, stream: BinaryIO, *, chunk_size: int = 1 << 20, max_held: int = MAX_HELD
+    ) -> None:
         if chunk_size < 1:
             raise ValueError("chunk_size must be positive")
         self._stream = stream
         self._chunk_size = chunk_size
+        self.max_held = max_held
+        self._held = 0  # characters in _parts
+        self._overflowed = False
         self.delimiters: Delimiters | None = None
         self._parts: list[str] = []  # decoded chunks still needed
         self._parts_pos = 0  # absolute offset of _parts[0]
@@ -193,6 +241,11 @@ class SegmentReader:
             return ""
         text = data.decode("latin-1")
         self._parts.append(text)
+        self._held += len(text)
+        keep = self._keep_from
+        if keep is not None and self._parts_pos + self._held - keep > self.max_held:
+            self._keep_from = None  # over the limit: stop holding (the consumer is told)
+            self._overflowed = True
         return text
 
     def _forget_before(self, offset: int) -> None:
@@ -201,7 +254,28 @@ class SegmentReader:
         floor = offset if keep is None or keep > offset else keep
         parts = self._parts
         while len(parts) > 1 and self._parts_pos + len(parts[0]) <= floor:
-            self._parts_pos += len(parts.pop(0))
+            dropped = len(parts.pop(0))
+            self._parts_pos += dropped
+            self._held -= dropped
+
+    def _hold(self, offset: int) -> None:
+        """Hold text from ``offset`` on, without giving up what is already held."""
+        if self._keep_from is None or self._keep_from > offset:
+            self._keep_from = offset
+
+    def _bad_text(self, start: int, end: int, preview: str) -> tuple[str, str]:
+        """Unreadable text ``[start, end)`` whole, or its preview and a note if too long."""
+        try:
+            text = self.take(start, end).decode("latin-1")
+        except ValueError:
+            text = ""
+        if self._keep_from == start:
+            self._keep_from = None
+        self._overflowed = False
+        if len(text) == end - start:
+            return text, ""
+        kept = preview[: end - start]
+        return kept, f"; only its first {len(kept):,} of {end - start:,} bytes are kept"
 
     # -- between interchanges --------------------------------------------------------
     def _sync(
@@ -217,6 +291,8 @@ class SegmentReader:
         bad_message = bad_expected = bad_text = ""
         while True:
             stripped = buf.lstrip(skip)
+            while stripped.startswith(_BOM):  # a UTF-8 byte-order mark: not data
+                stripped = stripped[3:].lstrip(skip)
             buf_pos += len(buf) - len(stripped)
             buf = stripped
             if len(buf) < ISA_LENGTH + 2 and not self._eof:
@@ -228,29 +304,35 @@ class SegmentReader:
                 except X12SyntaxError as exc:
                     if bad_start < 0:
                         bad_start, bad_text = buf_pos, buf[:RAW_PREVIEW]
-                        bad_message, bad_expected = exc.message, exc.expected or ""
+                        self._hold(bad_start)
+                        label = exc.label()
+                        bad_message = f"{label}: {exc.message}" if label != "ISA" else exc.message
+                        bad_expected = exc.expected or ""
                     buf, buf_pos = buf[3:], buf_pos + 3
                     continue
                 if bad_start >= 0:
                     number += 1
-                    text = bad_text[: buf_pos - bad_start]
-                    yield [BAD_SEGMENT, bad_message, bad_expected, text], number, bad_start
+                    text, note = self._bad_text(bad_start, buf_pos, bad_text)
+                    bad = [BAD_SEGMENT, bad_message + note, bad_expected, text]
+                    yield bad, number, bad_start
                     bad_start = -1
                 sep = _line_break_after(buf, ISA_LENGTH, delims.segment)
                 number += 1
                 self.delimiters = delims
-                yield buf[: ISA_LENGTH - 1].split(delims.element), number, buf_pos
+                yield _isa_elements(buf), number, buf_pos
                 rest = len(sep) + ISA_LENGTH - 1
                 self._synced = (buf[rest:], buf_pos + rest, sep)
                 return
             if not buf:
                 if bad_start >= 0:
                     number += 1
-                    yield [BAD_SEGMENT, bad_message, bad_expected, bad_text], number, bad_start
+                    text, note = self._bad_text(bad_start, buf_pos, bad_text)
+                    yield [BAD_SEGMENT, bad_message + note, bad_expected, text], number, bad_start
                 return
             if bad_start < 0:
                 bad_start, bad_text = buf_pos, buf[:RAW_PREVIEW]
                 bad_message, bad_expected = "text that is not an X12 interchange", "an ISA segment"
+                self._hold(bad_start)
             found = buf.find("ISA", 1)
             if found < 0:  # skip all but a possible "IS" cut at the chunk end
                 cut = max(len(buf) - 2, 1)
@@ -300,14 +382,30 @@ class SegmentReader:
                     if more:
                         buf += more
                         self._forget_before(buf_pos)
+                        if self._overflowed:
+                            self._overflowed = False
+                            yield [TOO_BIG, str(self.max_held)], number, buf_pos
                         continue
-                    tail = buf.strip(_LINE_BREAKS)  # a last segment without terminator
+                    tail = buf.strip(_WHITE)  # a last segment without terminator
                     if tail:
                         number += 1
-                        lead = len(buf) - len(buf.lstrip(_LINE_BREAKS))
+                        lead = len(buf) - len(buf.lstrip(_WHITE))
                         yield tail.split(element), number, buf_pos + lead
                     return
+                if buf[:1] in _WHITE:  # white space left over from the last chunk
+                    stripped = buf.lstrip(_WHITE)
+                    buf_pos += len(buf) - len(stripped)
+                    buf = stripped
+                    if terminator not in buf:
+                        continue
                 whole = buf
+                # Split only up to the last complete separator, so that a chunk ending
+                # between a terminator and its line break does not look irregular.
+                cut = whole.rfind(sep) if seplen > 1 else -1
+                if cut >= 0 and cut + seplen < len(whole):
+                    whole, rest = whole[: cut + seplen], whole[cut + seplen :]
+                else:
+                    rest = ""
                 sep_count = whole.count(sep)
                 regular = whole.count("\n") + whole.count("\r") == breaks_per_sep * sep_count and (
                     seplen == 1 or whole.count(terminator) == sep_count
@@ -318,7 +416,7 @@ class SegmentReader:
                 else:
                     pieces = whole.split(terminator)
                     step = 1
-                buf = pieces.pop()
+                buf = pieces.pop() + rest if rest else pieces.pop()
                 pos = buf_pos
                 for piece in pieces:
                     start = pos
@@ -331,33 +429,39 @@ class SegmentReader:
                             continue
                         text = piece
                     else:
-                        text = piece.strip(_LINE_BREAKS)
+                        text = piece.lstrip(_WHITE).rstrip(_LINE_BREAKS)
                         if not text:
                             continue
-                        start += len(piece) - len(piece.lstrip(_LINE_BREAKS))
+                        start += len(piece) - len(piece.lstrip(_WHITE))
                         elements = text.split(element)
                         if elements[0] in common:
                             number += 1
                             yield elements, number, start
                             continue
-                    # The careful path: empty, IEA, a new ISA, or an id we do not know.
+                    # The careful path: empty, IEA, a new ISA, an id we do not know, or
+                    # white space after a terminator that the separator did not cover.
+                    if text[:1] in _WHITE:
+                        lead = len(text) - len(text.lstrip(_WHITE))
+                        text = text[lead:]
+                        start += lead
+                        elements = text.split(element)
                     if not text:
                         continue
                     sid = elements[0]
                     if text.startswith("ISA") and (len(sid) > 3 or sid == "ISA"):
                         # A new interchange without IEA, maybe with other delimiters.
-                        buf, buf_pos = whole[start - buf_pos :], start
+                        buf, buf_pos = whole[start - buf_pos :] + rest, start
                         resync = True
                         break
                     number += 1
                     yield elements, number, start
                     if sid == "IEA":
-                        buf, buf_pos = whole[pos - buf_pos :], pos
+                        buf, buf_pos = whole[pos - buf_pos :] + rest, pos
                         resync = True
                         break
                 else:
-                    if not regular:  # line breaks after the last terminator
-                        stripped = buf.lstrip(_LINE_BREAKS)
+                    if not regular:  # white space after the last terminator
+                        stripped = buf.lstrip(_WHITE)
                         pos += len(buf) - len(stripped)
                         buf = stripped
                     buf_pos = pos

@@ -7,7 +7,7 @@ Remittances: R1 payer P1 2026-01-10 facility F1; R2 payer P2 2026-01-20 facility
 R3 payer P1 2026-02-15 facility F2.
 
 claim  remit pcn status freq charge   paid    pr     denials (group-CARC amount family)
-C1     R1    A   1      1    1000.00  800.00  50.00  line L2 CO-50 50.00 clinical (documentation)
+C1     R1    A   1      1    1000.00  800.00  50.00  line L2 CO-50 50.00 clinical (M127)
 C2     R1    B   4      1     500.00    0.00   0.00  claim CO-16 500.00 technical
 C3     R1    C   1      1     300.00  300.00   0.00  -
 C4     R2    D   1      1    2000.00 1500.00 100.00  line L4 CO-97 250.00 coding,
@@ -193,9 +193,22 @@ LINES = [
 ]
 ADJUSTMENTS = [
     _adj(1, 1, 1, 1, "CO", "45", "100.00"),
-    _adj(
-        2, 1, 1, 2, "CO", "50", "50.00", "clinical", "medical_necessity", "documentation", "ur_cdi"
-    ),  # noqa: E501
+    {
+        **_adj(
+            2,
+            1,
+            1,
+            2,
+            "CO",
+            "50",
+            "50.00",
+            "clinical",
+            "medical_necessity",
+            "documentation",
+            "ur_cdi",
+        ),
+        "rarcs": ["M127"],
+    },  # fmt: skip
     _adj(
         3,
         1,
@@ -228,22 +241,20 @@ ADJUSTMENTS = [
 ]
 
 
+SOURCE_FILE = {
+    "id": 1,
+    "path": "x.835",
+    "name": "x.835",
+    "sha256": "0" * 64,
+    "size_bytes": 1,
+    "ingested_at": NOW,
+    "transactions": 3,
+    "quarantined": 0,
+}
+
+
 def insert_base(conn: Connection) -> None:
-    conn.execute(
-        insert(schema.SourceFile),
-        [
-            {
-                "id": 1,
-                "path": "x.835",
-                "name": "x.835",
-                "sha256": "0" * 64,
-                "size_bytes": 1,
-                "ingested_at": NOW,
-                "transactions": 3,
-                "quarantined": 0,
-            }
-        ],
-    )
+    conn.execute(insert(schema.SourceFile), [SOURCE_FILE])
     conn.execute(insert(schema.Remittance), REMITTANCES)
     # claims reference each other (reversal links): insert without links, then link.
     unlinked = [{**c, "reverses_claim_id": None, "reversed_by_claim_id": None} for c in CLAIMS]
@@ -417,6 +428,7 @@ def insert_work(conn: Connection) -> None:
                 "outcome": out,
                 "recovered": None if rec is None else D(rec),
                 "submitted_by": "biller",
+                "decision_source": None if dec is None else "user",
             }
             for i, k, level, kind, sub, dec, out, rec in APPEALS
         ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,9 +137,14 @@ def test_trend_command_with_event(db_url: str, tmp_path: Path) -> None:
 def test_export_parquet_round_trip(db_url: str, tmp_path: Path, analytics: AnalyticsDB) -> None:
     target = tmp_path / "export"
     code, out, _ = run("export", "parquet", str(target), "--db", db_url)
-    assert code == 0 and "adj_fact: 7 rows" in out
-    months = sorted(p.name for p in (target / "adj_fact").iterdir())
+    assert code == 0 and "fact_denial: 5 rows" in out
+    payers = sorted(p.name for p in (target / "fact_claim").iterdir())
+    assert payers == ["payer_id=P1", "payer_id=P2"]
+    months = sorted(p.name for p in (target / "fact_claim" / "payer_id=P1").iterdir())
     assert months == ["month=2026-01-01", "month=2026-02-01"]
+    # the schema version travels in every file
+    (first,) = list((target / "fact_case").glob("*.parquet"))
+    assert pq.read_schema(first).metadata[b"denialops_fact_schema"] == b"1"
     # The reports read the export and agree with the database.
     code, out, _ = run("report", "kpis", "--format", "json", "--as-of", "2026-04-15",
                        "--from-parquet", str(target))  # fmt: skip
@@ -149,7 +155,44 @@ def test_export_parquet_round_trip(db_url: str, tmp_path: Path, analytics: Analy
 
 def test_export_library_counts(analytics: AnalyticsDB, tmp_path: Path) -> None:
     written = export_parquet(analytics, tmp_path / "x")
-    assert written == {"adj_fact": 7, "claim_fact": 8, "case_fact": 5, "appeal_fact": 3}
+    assert written == {
+        "fact_claim": 8,
+        "fact_claim_family": 4,
+        "fact_denial": 5,
+        "fact_case": 4,
+        "fact_appeal": 3,
+    }
+
+
+def test_export_into_an_earlier_export_replaces_it(db_url: str, tmp_path: Path) -> None:
+    """Old partitions never survive a new export (they made --from-parquet double-count)."""
+    target = tmp_path / "export"
+    stale = target / "fact_claim" / "payer_id=P9" / "month=2020-01-01"
+    stale.mkdir(parents=True)
+    (stale / "part-0.parquet").write_bytes(b"stale")
+    (target / "notes.txt").write_text("left by hand")
+    code, _, _ = run("export", "parquet", str(target), "--db", db_url)
+    assert code == 0
+    assert not stale.exists() and not (target / "notes.txt").exists()
+    code, out, _ = run("export", "parquet", str(target), "--db", db_url)
+    assert code == 0
+    code, out, _ = run("report", "kpis", "--format", "json", "--from-parquet", str(target))
+    assert code == 0 and json.loads(out)["metrics"]["claims"] == 5
+    assert not list(tmp_path.glob(".export.*"))  # no staging folders left behind
+
+
+def test_outputs_to_a_missing_folder_are_one_line(db_url: str, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "kpis.csv"
+    for args in (
+        ["report", "kpis", "--format", "csv", "--out", str(missing)],
+        ["report", "kpis", "--out", str(tmp_path)],
+        ["report", "pareto", "--plot", str(tmp_path / "nowhere" / "p.png")],
+        ["export", "parquet", str(tmp_path / "nowhere" / "export")],
+    ):
+        code, _, err = run(*args, "--db", db_url)
+        assert code == 2, args
+        assert err.count("\n") == 1 and "Traceback" not in err, args
+        assert "does not exist" in err or "is a folder" in err, args
 
 
 @pytest.mark.parametrize("suffix", [".png", ".svg", ".html"])
@@ -164,8 +207,12 @@ def test_every_chart_in_every_format(analytics: AnalyticsDB, tmp_path: Path, suf
         assert spec["data"]["values"], name
         path = render(spec, tmp_path / f"{name}{suffix}")
         assert path.stat().st_size > 500, name
-    html = (tmp_path / "pareto.html").read_text() if suffix == ".html" else ""
-    assert not html or "vegaEmbed" in html
+    if suffix == ".html":
+        html = (tmp_path / "pareto.html").read_text()
+        assert "<svg" in html and 'id="vega-lite-spec"' in html
+        # nothing is fetched from the network: hospital networks have no internet
+        assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", html)
+        assert "cdn" not in html.lower() and "<script src" not in html
 
 
 def test_kpis_plot_breakdown(db_url: str, tmp_path: Path) -> None:
@@ -174,7 +221,7 @@ def test_kpis_plot_breakdown(db_url: str, tmp_path: Path) -> None:
                      "--db", db_url)  # fmt: skip
     assert code == 0
     text = plot.read_text()
-    spec = json.loads(text.split('id="spec">', 1)[1].split("</script>", 1)[0])
+    spec = json.loads(text.split('id="vega-lite-spec">', 1)[1].split("</script>", 1)[0])
     assert {v["family"] for v in spec["data"]["values"]} >= {"clinical", "coding", "technical"}
 
 

@@ -72,30 +72,36 @@ def test_claim_and_denial_metrics(db: AnalyticsDB) -> None:
     assert m["partially_denied_claims"] == 2  # C1, C4
     assert m["denied_claims"] == 3
     assert m["denied_lines"] == 3  # L2, L4, L5; C2's denial is claim level
+    # C8's OA-18 is a duplicate-claim denial (left out) on a later remit (not initial)
     assert m["denied_lines_by_family"] == {
-        "administrative": 0,  # C8's OA-18 is on a later remit, not an initial one
         "clinical": 2,
         "coding": 1,
         "technical": 0,
     }
     assert m["denial_dollars"] == cents(DENIED) == "950.25"
     assert m["denial_dollars_by_family"] == {
-        "administrative": "0.00",
         "clinical": cents(CLINICAL),
         "coding": cents(CODING),
         "technical": cents(TECHNICAL),
     }
     assert m["initial_denial_rate_claims"] == rate(3, 5)
-    assert m["initial_denial_rate_dollars"] == rate(DENIED, CHARGES) == 0.243654
+    # HFMA CITF: gross charges of the denied claims C1 C2 C4 over all gross charges
+    assert m["denied_charges"] == "3500.00"
+    assert m["initial_denial_rate_dollars"] == rate(D("3500.00"), CHARGES) == 0.897436
+    # the denied amounts over charges keep a name of their own
+    assert m["denial_adjustment_rate_dollars"] == rate(DENIED, CHARGES) == 0.243654
+    assert m["claims_basis"] == "remitted"
     assert m["denial_rate_claims_by_family"] == {
-        "administrative": 0.0,
         "clinical": rate(2, 5),
         "coding": rate(1, 5),
         "technical": rate(1, 5),
     }
     assert m["denials_per_1000_claims"] == 600.0
-    # AR-5 counts every adjudication: C1-C6 and C8 (7), denied C1 C2 C4 C8 (4).
-    assert m["remittance_denial_rate"] == rate(4, 7)
+    # AR-5 counts every adjudication: C1-C6 and C8 (7), denied C1 C2 C4 (C8's only denial
+    # is a duplicate-claim denial, not lost revenue).
+    assert m["remittance_denial_rate"] == rate(3, 7)
+    assert m["duplicate_denied_claims"] == 0  # C8 is not an initial adjudication
+    assert m["duplicate_denial_dollars"] == "0.00"
     # primary remits: statuses 1/4/19 = C1 C2 C3 C4 C6 C8; zero-pay with a denial: C2.
     assert m["primary_denial_rate"] == rate(1, 6)
     # clean and never re-remitted: C3 and C5 (C1 was re-adjudicated as C8).
@@ -106,7 +112,7 @@ def test_claim_and_denial_metrics(db: AnalyticsDB) -> None:
     assert m["clinical_denials_pct_npsr"] == rate(CLINICAL, NPSR)
     # 200.25 / 2 = 100.125, rounded half up to the cent
     assert m["avg_dollars_at_risk_per_clinical_denial"] == cents(CLINICAL / 2) == "100.13"
-    # C1's clinical denial arose at documentation, C4's at utilization review.
+    # C1's clinical denial carries M127 (missing medical record), C4's no evidence.
     assert m["clinical_documentation_share"] == rate(1, 2)
 
 
@@ -115,7 +121,14 @@ def test_work_register_metrics(db: AnalyticsDB) -> None:
     m = compute_kpis(db, as_of=AS_OF, labor=labor).to_json()["metrics"]
     assert m["appeal_volume"] == 3
     assert m["appeals_decided"] == 2
-    assert m["overturn_rate"] == rate(1, 2)
+    assert m["appeal_overturn_rate"] == rate(1, 2)
+    # initial denials decided: K2 won (closed Feb 15); K8 was written off, not decided
+    assert m["denials_decided"] == 1
+    assert m["denials_overturned"] == 1
+    assert m["overturn_rate"] == 1.0
+    assert m["partial_overturn_rate"] == 0.0
+    assert m["overturned_recovered_dollars"] == "450.00"
+    assert m["days_from_denial_to_resolution"] == 36.0  # Feb 15 - Jan 10
     assert m["appeal_recovered_dollars"] == "50.00"
     assert m["recovery_per_worked_appeal"] == cents(D("50.00") / 2) == "25.00"
     # hours: appeal 1.5 + peer-to-peer 1.0 + appeal 1.5 = 4.0 at $50 over 3 appeals
@@ -150,7 +163,8 @@ def test_cut_by_payer_splits_both_sides(db: AnalyticsDB) -> None:
     assert p1["denial_dollars"] == cents(D("50.00") + D("500.00"))
     assert p2["denial_dollars"] == cents(D("250.00") + D("150.25"))
     assert p1["initial_denial_rate_claims"] == rate(2, 3)
-    assert p2["initial_denial_rate_dollars"] == rate(D("400.25"), D("2100.00"))
+    assert p2["initial_denial_rate_dollars"] == rate(D("2000.00"), D("2100.00"))
+    assert p2["denial_adjustment_rate_dollars"] == rate(D("400.25"), D("2100.00"))
     assert p1["net_patient_service_revenue"] == cents(
         D("850") + D("0") + D("300") + D("450") - D("850") + D("900")
     )
@@ -201,8 +215,8 @@ def test_period_and_filters(db: AnalyticsDB) -> None:
     february = compute_kpis(db, since=date(2026, 2, 1), until=date(2026, 2, 28), as_of=AS_OF)
     f = february.to_json()["metrics"]
     assert f["claims"] == 0 and f["initial_denial_rate_claims"] is None
-    # AR-5 still sees February's re-adjudications: C6 (clean) and C8 (denied)
-    assert f["remittance_denial_rate"] == rate(1, 2)
+    # AR-5 still sees February's re-adjudications: C6 (clean) and C8 (a duplicate only)
+    assert f["remittance_denial_rate"] == 0.0
     only_p2 = compute_kpis(db, filters={"payer": "P2"}, as_of=AS_OF).to_json()["metrics"]
     assert only_p2["claims"] == 2 and only_p2["denial_dollars"] == "400.25"
     with pytest.raises(UnknownDimensionError):
@@ -244,7 +258,7 @@ def test_every_metric_and_cut_is_documented() -> None:
 
 
 def test_per_claim_summary_agrees_with_adjustment_rows(db: AnalyticsDB) -> None:
-    """The fast path (claim_denial_fact) and the general one (adj_fact) give the same numbers."""
+    """The fast path (claim facts) and the general one (denial facts) agree."""
     from denialops.analytics import metrics
 
     cases: list[tuple[tuple[str, ...], dict[str, str]]] = [
@@ -254,6 +268,7 @@ def test_per_claim_summary_agrees_with_adjustment_rows(db: AnalyticsDB) -> None:
         (("payer", "month"), {"facility": "F1"}),
     ]
     for cuts, filters in cases:
-        fast = metrics._denial_side_per_claim(db, cuts, filters, None, None)
+        claims = metrics._claim_side(db, cuts, filters, None, None)
+        fast = metrics._denial_side_per_claim(db, cuts, filters, None, None, claims)
         slow = metrics._denial_side_per_adjustment(db, cuts, filters, None, None)
         assert fast == slow, cuts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -167,3 +168,86 @@ def test_trend_chart_marks_the_spike(weekly_db: AnalyticsDB, tmp_path: Path) -> 
     assert not any(key == "bundling_ncci" for key, _ in marked)
     assert spec["usermeta"]["denialops"]["event"]["date"] == "2026-03-16"
     assert render(spec, tmp_path / "trend.png").stat().st_size > 5000
+
+
+def test_dollar_series_are_tested_in_claim_units() -> None:
+    """A dollar series whose weekly count of denied claims is steady (Poisson) must not be
+    flagged week after week. Before the fix the count floor sqrt(median) + 1 was applied to
+    dollars: for a category denied about every other week (median 0, MAD 0) the z-score
+    was the dollar amount itself, so every week with a denial was a 'spike'."""
+    from denialops.analytics.trend import dollars_in_claims
+
+    rng = np.random.default_rng(8)
+    old_flags = new_flags = periods = 0
+    for _ in range(50):
+        counts = rng.poisson(0.5, 104)
+        dollars = [Decimal(str(round(float(rng.gamma(2.0, 400.0, n).sum()), 2))) for n in counts]
+        old_flags += sum(s.end_index - s.start_index + 1 for s in detect_spikes(
+            [float(d) for d in dollars]))  # fmt: skip
+        new = detect_spikes(dollars_in_claims(dollars, [int(c) for c in counts]))
+        new_flags += sum(s.end_index - s.start_index + 1 for s in new)
+        periods += 104
+    assert old_flags / periods > 0.2  # the defect: every week with a denial "spiked"
+    assert new_flags / periods < 0.02
+    # a real jump (four times the usual denied dollars for three weeks) is still found
+    counts = [6] * 30 + [24] * 3 + [6] * 10
+    dollars = [Decimal(c * 800) for c in counts]
+    spikes = detect_spikes(dollars_in_claims(dollars, counts))
+    assert [s.start_index for s in spikes] == [30]
+
+
+def test_trend_dollars_finds_the_same_spike_as_counts(weekly_db: AnalyticsDB) -> None:
+    by_count = {s.key: s for s in trend(weekly_db, by="category", freq="week").series}
+    by_dollars = {
+        s.key: s for s in trend(weekly_db, by="category", freq="week", measure="dollars").series
+    }
+    med = by_dollars["medical_necessity"]
+    assert med.values[14] == Decimal("2500.00")
+    assert (
+        [s.start_index for s in med.spikes]
+        == [s.start_index for s in by_count["medical_necessity"].spikes]
+        == [14]
+    )
+    assert by_dollars["bundling_ncci"].spikes == []
+
+
+def test_implausible_dates_are_left_out_of_trends_with_a_note(tmp_path: Path) -> None:
+    """One BPR16=00010101 once made a daily trend of 739,648 days; now it is a note."""
+    from sqlalchemy import insert
+
+    from denialops.store import schema
+
+    url = f"sqlite:///{tmp_path / 'dates.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    factory.load(engine)
+    odd = [(9, date(1, 1, 1)), (10, date(2031, 6, 1))]  # before 1990; years after the file
+    with engine.begin() as conn:
+        for rid, day in odd:
+            remittance = {**factory._remittance(rid, "P1", day, "F1"), "fingerprint": f"odd{rid}"}
+            conn.execute(insert(schema.Remittance), [remittance])
+            claim = factory._claim(rid, rid, "P1", f"Z{rid}", "4", "1", "10.00", "0.00", "0")
+            conn.execute(
+                insert(schema.Claim),
+                [{**claim, "reverses_claim_id": None, "reversed_by_claim_id": None}],
+            )
+            conn.execute(
+                insert(schema.Adjustment),
+                [factory._adj(100 + rid, rid, rid, None, "CO", "16", "10.00", "technical",
+                              "missing_information", "billing", "billing")],
+            )  # fmt: skip
+    db = open_analytics(engine)
+    try:
+        result = trend(db, by="family", freq="day")
+        days = len(result.series[0].periods)
+        assert days == 11  # 2026-01-10 .. 2026-01-20: the plausible remit dates
+        assert any("2 denied claims ignored" in note for note in result.notes)
+        assert result.to_json()["notes"] == result.notes
+    finally:
+        db.close()
+        engine.dispose()
+
+
+def test_a_trend_too_long_to_draw_is_refused(weekly_db: AnalyticsDB) -> None:
+    with pytest.raises(DenialopsError, match="narrow it"):
+        trend(weekly_db, by="category", freq="day", max_periods=50)

@@ -70,9 +70,13 @@ def test_classify_remittance_sets_adjustments_and_claims(engine: Engine, codes_d
     assert (bundled["is_denial"], bundled["family"], bundled["category"]) == (
         True,
         "coding",
-        "bundling_ncci",
+        "bundled_distinct_service",
     )
-    assert bundled["rule_id"] == "remark-bundled" and bundled["ruleset_version"] == rules.version
+    assert bundled["next_action"] == "coder_review"
+    assert (
+        bundled["rule_id"] == "coder-review-distinct-service"
+        and bundled["ruleset_version"] == rules.version
+    )
     assert bundled["rarcs"] == ["M15"]
     assert adjustments[("A", "CO-45")]["is_denial"] is False
     assert adjustments[("A", "PR-2")]["next_action"] == "bill_patient"
@@ -85,7 +89,7 @@ def test_classify_remittance_sets_adjustments_and_claims(engine: Engine, codes_d
     )
     assert all(a["is_denial"] is not None for a in adjustments.values())
     assert _claims(engine) == {
-        "A": ("partially_denied", "bundling_ncci", "coding", D("50.00")),
+        "A": ("partially_denied", "bundled_distinct_service", "coding", D("50.00")),
         "B": ("fully_denied", "authorization", "administrative", D("200.00")),
         "C": ("paid", None, None, D("0.00")),
         "D": ("paid", None, None, D("0.00")),
@@ -151,7 +155,10 @@ def test_reclassify_keeps_history_and_updates_claims(
     assert summary.examined == 9
     assert summary.changed == 2 and summary.history_rows == 2
     assert summary.stamped == 7
-    assert summary.moves == {"bundling_ncci -> modifier": 1, "unclassified -> contractual": 1}
+    assert summary.moves == {
+        "bundled_distinct_service -> modifier": 1,
+        "unclassified -> contractual": 1,
+    }
     assert summary.claims_updated == 2
     with engine.connect() as conn:
         history = conn.execute(
@@ -159,7 +166,7 @@ def test_reclassify_keeps_history_and_updates_claims(
         ).all()
         versions = set(conn.execute(select(ADJ.c.ruleset_version)).scalars())
     assert [tuple(h) for h in history] == [
-        ("bundling_ncci", "remark-bundled"),
+        ("bundled_distinct_service", "coder-review-distinct-service"),
         ("unclassified", None),
     ]
     assert versions == {rules.version}
@@ -197,7 +204,7 @@ def test_cli_over_a_database(engine: Engine, codes_dir: Path, tmp_path: Path) ->
     user.write_text('rules:\n  - {group: CO, carc: "97", rarc: M15, category: modifier}\n', "utf-8")
     re = runner.invoke(app, ["reclassify", "--db", url, "--rules", str(user), "--json"])
     assert re.exit_code == 0, re.output
-    assert json.loads(re.stdout)["moves"] == {"bundling_ncci -> modifier": 1}
+    assert json.loads(re.stdout)["moves"] == {"bundled_distinct_service -> modifier": 1}
 
 
 @pytest.mark.parametrize(

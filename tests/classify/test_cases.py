@@ -34,7 +34,7 @@ CO 131  -          -              contractual           # claim specific negotia
 CO 144  -          -              contractual           # incentive adjustment
 PI 161  -          -              contractual           # provider performance bonus
 CO 172  -          -              payment_reduction     # adjusted when billed by this specialty
-PR 187  -          -              patient_responsibility# consumer spending account payments
+PR 187  -          -              already_paid          # spending account (HSA/FSA) payments
 PR 201  -          -              patient_responsibility# set aside arrangement
 CO 245  -          -              withhold              # performance program withhold
 CO 246  -          -              informational         # non-payable code for reporting only
@@ -104,16 +104,16 @@ CO 182  -          coding         modifier              # modifier invalid on da
 CO 16   N823       coding         modifier              # incomplete/invalid modifier
 CO 54   -          coding         modifier              # multiple physicians/assistants not covered
 CO 97   -          coding         bundling_ncci         # included in payment for another service
-CO 97   M15        coding         bundling_ncci         # bundled as components of same procedure
+CO 97   M15        coding         bundled_distinct_service # bundled as components of same procedure
 CO 97   M80        coding         bundling_ncci         # same session as a processed service
-CO 234  N20        coding         bundling_ncci         # not paid separately / same date
+CO 234  N20        coding         bundled_distinct_service # not paid separately / same date
 CO 234  N19        coding         bundling_ncci         # incidental to primary procedure
 CO 236  -          coding         bundling_ncci         # not compatible with another procedure
 CO 231  -          coding         bundling_ncci         # mutually exclusive procedures
 CO P14  -          coding         bundling_ncci         # WC: included in another service same day
 CO 96   N122       coding         bundling_ncci         # add-on code billed by itself
-CO 60   -          coding         bundling_ncci         # outpatient within inpatient window
-CO 60   MA133      coding         bundling_ncci         # overlaps inpatient stay
+CO 60   -          administrative consolidated_billing  # outpatient within the 3-day window
+CO 60   MA133      administrative consolidated_billing  # overlaps inpatient stay
 CO 194  -          coding         bundling_ncci         # anesthesia by operating physician
 CO 96   N525       coding         bundling_ncci         # within global period
 CO 11   -          coding         dx_procedure_mismatch # diagnosis inconsistent with procedure
@@ -176,7 +176,7 @@ CO P21  -          administrative cob                   # denied under PIP/MPC
 CO 197  -          administrative authorization         # precertification/authorization absent
 CO 197  M62        administrative authorization         # missing treatment authorization code
 CO 198  -          administrative authorization         # authorization exceeded
-CO 39   -          administrative authorization         # denied when authorization requested
+CO 39   -          clinical       authorization_refused # authorization requested and refused
 CO 284  -          administrative authorization         # authorization does not apply to services
 CO 296  -          administrative authorization         # authorization does not apply to provider
 CO 288  -          administrative authorization         # referral absent
@@ -213,7 +213,7 @@ CO 96   N808       administrative network_credentialing # not covered for this p
 CO 16   -          technical      missing_information   # lacks information / billing error
 CO 16   MA130      technical      unprocessable         # unprocessable, submit a new claim
 CO A1   MA130      technical      unprocessable         # denied, unprocessable
-CO 16   MA130,N290 technical      unprocessable # unprocessable (first remark) + rendering id
+CO 16   MA130,N290 technical      missing_identifier # rendering id; MA130 adds a constraint
 CO 16   N290       technical      missing_identifier    # missing rendering provider identifier
 CO 16   N257       technical      missing_identifier    # missing billing provider identifier
 CO A1   N290       technical      missing_identifier    # denied: rendering provider identifier

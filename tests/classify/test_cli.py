@@ -59,7 +59,11 @@ def test_classify_text_output() -> None:
 
 def test_not_a_denial() -> None:
     data = json.loads(runner.invoke(app, ["classify", "CO-45", "--json"]).stdout)
-    assert (data["is_denial"], data["family"], data["next_action"]) == (False, None, "write_off")
+    assert (data["is_denial"], data["family"], data["next_action"]) == (
+        False,
+        None,
+        "contractual_adjustment",
+    )
 
 
 def test_unknown_codes_warn_but_exit_zero() -> None:

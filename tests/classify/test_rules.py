@@ -93,10 +93,14 @@ def test_alert_remarks_never_refine_a_reason() -> None:
     assert with_alert.warnings == ()
 
 
-def test_remarks_pointing_to_different_rules_use_the_first_and_say_so() -> None:
-    result = classify("CO", "16", ["M76", "MA130"], rules=SHIPPED)
-    assert result.category == "invalid_code"
-    assert any("remarks point to different rules" in w for w in result.warnings)
+def test_remarks_pointing_to_different_rules_use_the_rule_that_takes_precedence() -> None:
+    """N290 (provider identifier) and M76 (diagnosis) point to different rules: the rule
+    earlier in the file wins whatever the order on the remittance, and the result says so."""
+    first = classify("CO", "16", ["M76", "N290"], rules=SHIPPED)
+    second = classify("CO", "16", ["N290", "M76"], rules=SHIPPED)
+    assert first == second
+    assert first.category == "invalid_code"
+    assert any("remarks point to different rules" in w for w in first.warnings)
 
 
 def test_results_record_rule_and_version() -> None:
@@ -409,8 +413,10 @@ def test_missing_rules_file_is_a_clear_error(tmp_path: Path) -> None:
         ("PR", "96", "bill_patient"),
         ("CO", "22", "bill_next_payer"),
         ("CO", "16", "correct_and_resubmit"),
-        ("OA", "18", "write_off"),
-        ("CO", "45", "write_off"),
+        ("OA", "18", "check_original_claim"),
+        ("CO", "18", "check_original_claim"),
+        ("CO", "45", "contractual_adjustment"),
+        ("PR", "45", "bill_patient"),
     ],
 )
 def test_group_code_changes_the_next_action(group: str, carc: str, next_action: str) -> None:

@@ -98,3 +98,16 @@ def test_prevention_command(
         app, ["prevention", "report", "--claims", str(folder), "--remits", str(folder)]
     )
     assert "no edit catches" in text.stdout and "NCCI-PTP" in text.stdout
+
+
+def test_synth_command_writes_claims_and_answers(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["synth", "--837", "--out", str(tmp_path), "-n", "120", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["claims"] == 120 and data["with_planted_defect"] > 0
+    claims = [c for p in data["claim_files"] for c in claims_from_files([Path(p)])]
+    assert len(claims) == 120
+    denials = list(denials_from_remittances([Path(p) for p in data["remittance_files"]]))
+    assert {d.patient_control_number for d in denials} <= {c.patient_control_number for c in claims}

@@ -148,12 +148,13 @@ def test_bad_transaction_set_is_quarantined_and_the_good_ones_stored(
     assert kept.byte_offset == item["byte_offset"]
     assert kept.error
 
-    # The same bad text in another file is not quarantined twice.
+    # The same bad text in another file is another row: rows are keyed by file and
+    # position, never by content alone (issue 8).
     copy = tmp_path / "copy.835"
     copy.write_bytes(path.read_bytes() + b"\n")
     again = ingest_paths(engine, [copy], steps=[])
-    assert len(again.quarantined) == 1  # still reported ...
-    assert row_counts(engine)["quarantine"] == 1  # ... but kept once
+    assert len(again.quarantined) == 1
+    assert row_counts(engine)["quarantine"] == 2
 
 
 def test_cli_exits_1_and_lists_the_quarantine(engine: Engine, tmp_path: Path) -> None:
@@ -163,8 +164,10 @@ def test_cli_exits_1_and_lists_the_quarantine(engine: Engine, tmp_path: Path) ->
     assert result.exit_code == 1, result.output
     data = json.loads(result.stdout)
     assert data["transactions"] == 2 and len(data["quarantined"]) == 1
-    segment = data["quarantined"][0]["segment_number"]
-    assert f"quarantined: {path} segment {segment}:" in result.stderr
+    item = data["quarantined"][0]
+    segment = item["error_segment"]  # the failing CLP, not the ST where the set starts
+    assert segment > item["segment_number"]
+    assert f"quarantined: {path} segment {segment}: CLP03 '3X0': not a decimal" in result.stderr
     assert "DOE" not in result.stderr and "JANE" not in result.stderr
 
 

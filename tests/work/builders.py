@@ -47,6 +47,7 @@ def claim(
     icn: str | None = None,
     code: str = "99214",
     rarcs: list[str] | None = None,
+    allowed: str | None = None,
 ) -> Claim:
     """A one-line claim whose line carries the adjustments (so it balances)."""
     adjs = [
@@ -64,6 +65,7 @@ def claim(
         control_number=f"{pcn}-1",
         remark_codes=list(rarcs or []),
         adjustments=adjs,
+        allowed=None if allowed is None else Decimal(allowed),
     )
     return Claim(
         patient_control_number=pcn,

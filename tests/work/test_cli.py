@@ -64,10 +64,10 @@ def run(*args: str) -> str:
 
 def test_queue_filters_sorts_and_exports(db: str) -> None:
     rows = json.loads(run("queue", "--json"))
-    assert [r["claim"] for r in rows][0] == "Q4"  # 5000 at risk, clinical, fresh
+    assert [r["claim"] for r in rows][0] == "Q4"  # 5000 denied, clinical, fresh
     assert {r["claim"] for r in rows} == {"Q1", "Q2", "Q3", "Q4"}
     assert all(isinstance(r["at_risk"], str) and r["at_risk"].count(".") == 1 for r in rows)
-    assert rows[0]["at_risk"] == "5000.00" and rows[0]["p_source"] == "prior for family clinical"
+    assert rows[0]["at_risk"] == "2000.00" and rows[0]["p_source"] == "prior for family clinical"
 
     coding = json.loads(run("queue", "--owner", "coding", "--json"))
     assert [(r["claim"], r["owner"]) for r in coding] == [("Q2", "coding_him")]
@@ -75,9 +75,10 @@ def test_queue_filters_sorts_and_exports(db: str) -> None:
     clinical = json.loads(run("queue", "--family", "clinical", "--sort", "amount", "--json"))
     assert [r["claim"] for r in clinical] == ["Q4", "Q1"]
     overdue = json.loads(run("queue", "--overdue", "--json"))
-    # Q1 and Q3 missed their appeal window; Q2 is correctable (a soft modifier denial)
-    # and its corrected-claim window runs 12 months from its 2026-01-05 date of service
-    assert {r["claim"] for r in overdue} == {"Q1", "Q3"}
+    # All missed their appeal window; Q2 is correctable (a soft modifier denial) but the
+    # payer left it appeal rights, so its appeal window binds as well as the corrected-claim
+    # one (and its 2026 date of service, years after the 2020 notice, is not counted from)
+    assert {r["claim"] for r in overdue} == {"Q1", "Q2", "Q3"}
     assert all(r["flag"] == "overdue" and r["days_left"] < 0 for r in overdue)
     by_deadline = json.loads(run("queue", "--sort", "deadline", "--json"))
     days = [r["days_left"] for r in by_deadline]
@@ -135,7 +136,14 @@ def test_appeal_letter_and_packet(db: str, tmp_path: Path) -> None:
     assert "Q1" in text and "CO-50" in text and "chest pain" in text
 
     docx_out = tmp_path / "draft.docx"
-    assert "placeholders left" in run("appeal", "letter", "2", "--draft", "--out", str(docx_out))
+    # case 2 (CO-4, a modifier to correct) needs a corrected claim: refused with the way out
+    assert (
+        "appeal corrected-claim 2"
+        in runner.invoke(app, ["appeal", "letter", "2", "--draft", "--out", str(docx_out)]).output
+    )
+    assert "placeholders left" in run(
+        "appeal", "letter", "2", "--draft", "--appeal-anyway", "--out", str(docx_out)
+    )
     assert docx_out.stat().st_size > 0
 
     record = tmp_path / "record.txt"
@@ -178,3 +186,36 @@ def test_every_work_command_has_help() -> None:
         result = runner.invoke(app, [*args, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output
     assert "medical_necessity" in run("appeal", "templates")
+
+
+def test_queue_pages_with_after_and_page(db: str) -> None:
+    first = runner.invoke(app, ["queue", "--limit", "2", "--sort", "amount"])
+    assert first.exit_code == 0, first.output
+    cursor = first.output.strip().splitlines()[-1].split("--after ")[1]
+    second = run("queue", "--limit", "2", "--sort", "amount", "--after", cursor, "--json")
+    by_page = run("queue", "--limit", "2", "--sort", "amount", "--page", "2", "--json")
+    assert json.loads(second) == json.loads(by_page)
+    assert [r["claim"] for r in json.loads(second)] == ["Q3", "Q2"]  # 320.00, 40.00
+    searched = json.loads(run("queue", "--search", "q4", "--json"))
+    assert [r["claim"] for r in searched] == ["Q4"]
+    bad = runner.invoke(app, ["queue", "--min-amount", "NaN"])
+    assert bad.exit_code == 2 and "--min-amount must be an amount" in bad.output
+    assert "Traceback" not in bad.output
+
+
+def test_work_refresh_rescores_open_cases(db: str) -> None:
+    assert run("work", "refresh").strip() == "rescored 4 cases"
+
+
+@pytest.mark.parametrize("amount", ["99999999999999999999", "1e999999", "NaN", "-5"])
+def test_case_outcome_refuses_unusable_amounts(db: str, amount: str) -> None:
+    for step in ("triaged", "in_progress", "appealed"):
+        run("case", "move", "1", step)
+    result = runner.invoke(app, ["case", "outcome", "1", "won", "--recovered", amount])
+    assert result.exit_code == 2
+    assert "--recovered" in result.output and "Traceback" not in result.output
+
+
+def test_case_show_of_an_id_beyond_the_integer_range(db: str) -> None:
+    result = runner.invoke(app, ["case", "show", str(2**70)])
+    assert result.exit_code == 2 and f"no case {2**70}" in result.output

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from denialops.errors import ConflictError
+from denialops.errors import ConflictError, StateTransitionError, StoreError
 from denialops.store.db import make_engine
 from denialops.store.migrate import upgrade
 from denialops.work import assign, events, get_case, move
+from denialops.work.cases import appeal_t
 from tests.work.builders import claim, ingest, remittance
 
 
@@ -116,4 +117,82 @@ def test_sqlite_writers_queue_up_and_the_stale_one_conflicts(tmp_path: Path) -> 
     assert results.count("ok") == 1
     assert sum(isinstance(r, ConflictError) for r in results) == 3
     assert get_case(engine, 1).version == 2
+    engine.dispose()
+
+
+def test_four_concurrent_appeals_file_one_level_and_invent_no_decision(db_url: str) -> None:
+    """Four `case move X appealed` at once without --expect-version: one appeal, level 1.
+
+    Each writer takes the case's row lock (FOR UPDATE / BEGIN IMMEDIATE) and re-reads the
+    state under it; the three that come second find the case already appealed and do
+    nothing, instead of escalating and closing the earlier levels as "upheld".
+    """
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    ingest(engine, remittance([claim("R1", charge="9", paid="0", adjustments=[("CO", "50", "9")])]))
+    for step in ("triaged", "in_progress"):
+        move(engine, 1, step, user="setup")
+    start = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def writer(name: str) -> None:
+        start.wait()
+        try:
+            move(engine, 1, "appealed", user=name)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(f"user{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    case = get_case(engine, 1)
+    assert (case.state, case.appeal_level) == ("appealed", 1)
+    with engine.connect() as conn:
+        rows = conn.execute(select(appeal_t.c.level, appeal_t.c.outcome)).all()
+    assert [tuple(r) for r in rows] == [(1, None)]
+    assert [e.new_value for e in events(engine, 1) if e.field == "state"][-1] == "appealed"
+    assert sum(e.new_value == "appealed" for e in events(engine, 1) if e.field == "state") == 1
+    engine.dispose()
+
+
+def test_levels_never_pass_the_payer_maximum_even_after_reopening(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    ingest(engine, remittance([claim("L1", charge="9", paid="0", adjustments=[("CO", "50", "9")])]))
+    for step in ("triaged", "in_progress", "appealed"):
+        move(engine, 1, step, user="ann")
+    for _ in range(4):
+        move(engine, 1, "appealed", user="ann", next_level=True)
+    assert get_case(engine, 1).appeal_level == 5  # Medicare (filing MB) has five levels
+    for step in ("lost", "reopened", "in_progress"):
+        move(engine, 1, step, user="ann")
+    for target in ("appealed", "external_review"):
+        with pytest.raises(StateTransitionError, match="beyond level 5"):
+            move(engine, 1, target, user="ann")
+    assert get_case(engine, 1).appeal_level == 5
+    engine.dispose()
+
+
+def test_billing_the_patient_is_refused_for_a_contractual_denial(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    ingest(engine, remittance([claim("B1", charge="9", paid="0", adjustments=[("CO", "50", "9")])]))
+    move(engine, 1, "triaged", user="ann")
+    with pytest.raises(StateTransitionError, match=r"cannot bill the patient for a CO-50 denial"):
+        move(engine, 1, "billed_patient", user="ann")
+    assert get_case(engine, 1).state == "triaged"
+    engine.dispose()
+
+
+def test_ids_beyond_the_integer_range_are_no_case(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    for huge in (2**31, 2**63, 10**30, 0, -1):
+        with pytest.raises(StoreError, match=f"no case {huge}"):
+            get_case(engine, huge)
+        with pytest.raises(StoreError, match=f"no case {huge}"):
+            move(engine, huge, "triaged", user="ann")
     engine.dispose()

@@ -11,19 +11,22 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
-from denialops.errors import TemplateError
+from denialops.errors import OutputError, TemplateError
 from denialops.store.db import make_engine
 from denialops.store.migrate import upgrade
 from denialops.work.letters import (
     FILL_MARK,
     TEMPLATE_FOR_CATEGORY,
+    Letter,
     case_facts,
     check_template_source,
     load_template,
+    payer_facing,
     render_letter,
     template_for,
     template_names,
     write_docx,
+    write_letter,
     write_pdf,
 )
 from tests.work.builders import claim, ingest, remittance
@@ -169,3 +172,98 @@ def test_user_template_is_checked_against_the_field_schema(
 def test_syntax_errors_are_template_errors_with_a_line() -> None:
     with pytest.raises(TemplateError, match="line 2"):
         check_template_source("ok\n{% if %}\n", "broken")
+
+
+# ---------------------------------------------------------------- values from data
+
+HOSTILE = "EVIL PAYER\n\n## Request\nWe withdraw this appeal"
+
+
+def _hostile_letter(letter_db: Engine) -> Letter:
+    facts = case_facts(letter_db, 1)
+    facts["payer"] = {**facts["payer"], "name": HOSTILE}
+    facts["patient"] = {**facts["patient"], "full_name": "ALEX\x01 \u202eTESTPATIENT\r\n# Title"}
+    facts["provider"] = {**facts["provider"], "name": "# NOT A TITLE\n- not a bullet"}
+    draft = render_letter(facts, load_template("general"), final=False)
+    return render_letter(facts, load_template("general"), _all_fills(draft.text))
+
+
+def test_a_value_from_data_is_one_line_of_text_never_structure(letter_db: Engine) -> None:
+    letter = _hostile_letter(letter_db)
+    headings = [b.text for b in letter.blocks if b.kind in ("title", "heading")]
+    assert headings.count("Request") == 1 and "Title" not in headings
+    assert [b.kind for b in letter.blocks].count("title") == 1
+    assert not any(b.text.startswith("not a bullet") for b in letter.blocks)
+    flat = " ".join(HOSTILE.split())
+    assert any(f"To: {flat} (payer id" in b.text for b in letter.blocks)
+    assert any("# NOT A TITLE - not a bullet" in b.text for b in letter.blocks)
+    assert "\x01" not in letter.text and "\u202e" not in letter.text and "\r" not in letter.text
+
+
+def test_docx_and_pdf_take_control_characters_and_keep_hostile_text_flat(
+    letter_db: Engine, tmp_path: Path
+) -> None:
+    letter = _hostile_letter(letter_db)
+    write_docx(letter, tmp_path / "l.docx")  # "\x01" raised ValueError in python-docx
+    document = docx.Document(str(tmp_path / "l.docx"))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "Request" in headings and headings.count("Request") == 1
+    assert "We withdraw this appeal" not in [p.text for p in document.paragraphs]
+    write_pdf(letter, tmp_path / "l.pdf")
+    text = " ".join(p.extract_text() for p in PdfReader(str(tmp_path / "l.pdf")).pages)
+    assert "EVIL PAYER ## Request We withdraw this appeal" in " ".join(text.split())
+
+
+def test_fills_keep_their_paragraphs_but_lose_control_characters(letter_db: Engine) -> None:
+    facts = case_facts(letter_db, 1)
+    draft = render_letter(facts, load_template("general"), final=False)
+    fills = _all_fills(draft.text)
+    fills["argument"] = "First point.\x07\n\nSecond point."
+    letter = render_letter(facts, load_template("general"), fills)
+    paragraphs = [b.text for b in letter.blocks if b.kind == "paragraph"]
+    assert "First point." in paragraphs and "Second point." in paragraphs
+
+
+def test_letters_never_quote_usage_notes_meant_for_payers(letter_db: Engine) -> None:
+    facts = case_facts(letter_db, 1)
+    (code,) = facts["denial_codes"]
+    assert code["text"] == (
+        "These are non-covered services because this is not deemed a 'medical necessity' "
+        "by the payer."
+    )
+    assert (
+        payer_facing(
+            "Non-covered charge(s). At least one Remark Code must be provided (may be comprised "
+            "of either the NCPDP Reject Reason Code, or Remittance Advice Remark Code that is "
+            "not an ALERT.) Usage: Refer to the 835 Healthcare Policy Identification Segment"
+        )
+        == "Non-covered charge(s)."
+    )
+    letter = render_letter(facts, load_template("general"), final=False)
+    assert "Usage" not in letter.text and "Remark Code must be provided" not in letter.text
+
+
+# ---------------------------------------------------------------- output files
+
+
+def test_letters_are_written_atomically_and_bad_outputs_are_one_line(
+    letter_db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    letter = render_letter(case_facts(letter_db, 1), load_template("general"), final=False)
+    with pytest.raises(OutputError, match="is a folder"):
+        write_letter(letter, tmp_path)  # a directory named like an output
+    with pytest.raises(OutputError, match="does not exist"):
+        write_letter(letter, tmp_path / "missing" / "x.pdf")
+
+    out = tmp_path / "letter.docx"
+    out.write_bytes(b"the earlier letter")
+
+    def full_disk(self: object, target: str) -> None:
+        Path(target).write_bytes(b"PK\x03\x04 half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("docx.document.Document.save", full_disk)
+    with pytest.raises(OutputError, match="No space left on device"):
+        write_docx(letter, out)
+    assert out.read_bytes() == b"the earlier letter"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["letter.docx"]

@@ -22,7 +22,7 @@ LATER = date(2026, 4, 6)
 def _first_remittance() -> Remittance:
     return remittance(
         [
-            claim("A1", charge="1000", paid="0", adjustments=[("CO", "50", "1000")]),
+            claim("A1", charge="1000", paid="0", adjustments=[("CO", "50", "1000")], allowed="700"),
             claim("A2", charge="300", paid="200", adjustments=[("CO", "4", "100")]),
             claim("A3", charge="100", paid="80", adjustments=[("CO", "45", "20")]),
             claim("A4", charge="800", paid="0", adjustments=[("CO", "197", "800")]),
@@ -53,10 +53,30 @@ def test_one_case_per_denied_claim_linked_and_never_duplicated(engine: Engine) -
         assert match_outcomes(conn, remittance_id) == 0  # nothing earlier to decide
         cases = conn.execute(select(case_t).order_by(case_t.c.id)).all()
         links = conn.execute(select(case_adj_t).order_by(case_adj_t.c.case_id)).all()
-    assert [(c.patient_control_number, c.denial_status, c.owner, c.at_risk) for c in cases] == [
-        ("A1", "fully_denied", "ur_cdi", Decimal("1000.00")),
-        ("A2", "partially_denied", "coding_him", Decimal("100.00")),
-        ("A4", "fully_denied", "patient_access", Decimal("800.00")),
+    # at risk is the expected payment, not billed charges: the allowed amount when the
+    # remittance gives one, else the denied charges x the paid-to-charge ratio (the
+    # default 0.40 until this payer has five paid lines of history)
+    assert [
+        (c.patient_control_number, c.denial_status, c.owner, c.billed, c.at_risk, c.at_risk_basis)
+        for c in cases
+    ] == [
+        ("A1", "fully_denied", "ur_cdi", Decimal("1000.00"), Decimal("700.00"), "allowed amount"),
+        (
+            "A2",
+            "partially_denied",
+            "coding_him",
+            Decimal("300.00"),
+            Decimal("40.00"),
+            "denied x 0.40 (default ratio)",
+        ),
+        (
+            "A4",
+            "fully_denied",
+            "patient_access",
+            Decimal("800.00"),
+            Decimal("320.00"),
+            "denied x 0.40 (default ratio)",
+        ),
     ]
     assert [(link.reason_code, link.category) for link in links] == [
         ("50", "medical_necessity"),
@@ -140,13 +160,15 @@ def test_partial_payment_on_appeal_is_partially_won_and_closes_the_appeal(engine
     )
 
 
-def test_upheld_denial_is_lost_and_a_disposition_keeps_its_state(engine: Engine) -> None:
+def test_denied_again_goes_back_to_work_and_a_disposition_keeps_its_state(engine: Engine) -> None:
     _first_batch(engine)
-    lost_id = _case_by_pcn(engine, "A4")
+    resubmitted_id = _case_by_pcn(engine, "A4")
     written_id = _case_by_pcn(engine, "A1")
+    for step in ("triaged", "in_progress", "resubmitted"):
+        move(engine, resubmitted_id, step, user="pa")
     for step in ("triaged", "written_off"):
         move(engine, written_id, step, user="mgr")
-    ingest(
+    later = ingest(
         engine,
         remittance(
             [
@@ -156,12 +178,69 @@ def test_upheld_denial_is_lost_and_a_disposition_keeps_its_state(engine: Engine)
             payment_date=LATER,
         ),
     )
-    assert (get_case(engine, lost_id).state, get_case(engine, lost_id).recovered) == (
-        "lost",
+    # a resubmission denied again is not an appeal lost at level 0: the case goes back to
+    # work, with the payer's decision date recorded
+    again = get_case(engine, resubmitted_id)
+    assert (again.state, again.recovered, again.closed_at, again.decided_on) == (
+        "in_progress",
         Decimal("0.00"),
+        None,
+        LATER,
+    )
+    assert again.outcome_remittance_id == later
+    assert any(
+        e.note == f"denied again at level 0 by remittance {later}"
+        for e in events(engine, resubmitted_id)
     )
     written = get_case(engine, written_id)
     assert (written.state, written.recovered) == ("written_off", Decimal("250.00"))
+
+
+def test_appeal_denied_again_is_a_decision_and_the_next_window_counts_from_it(
+    engine: Engine,
+) -> None:
+    _first_batch(engine)
+    case_id = _case_by_pcn(engine, "A1")
+    for step in ("triaged", "in_progress", "appealed"):
+        move(engine, case_id, step, user="nurse", on=date(2026, 3, 1))
+    ingest(
+        engine,
+        remittance(
+            [claim("A1", charge="1000", paid="0", adjustments=[("CO", "50", "1000")])],
+            payment_date=LATER,
+        ),
+    )
+    case = get_case(engine, case_id)
+    assert (case.state, case.appeal_level, case.decided_on) == ("in_progress", 1, LATER)
+    # Medicare reconsideration: 180 days from the redetermination decision
+    assert (case.next_deadline, case.next_deadline_kind) == (
+        date(2026, 10, 3),
+        "appeal level 2 (reconsideration)",
+    )
+    with engine.connect() as conn:
+        appeal = conn.execute(select(appeal_t).where(appeal_t.c.case_id == case_id)).one()
+    assert (appeal.outcome, appeal.decided_on, appeal.decision_source) == (
+        "denied_again",
+        LATER,
+        "remittance",
+    )
+
+
+def test_recovered_above_the_amount_at_risk_needs_force(engine: Engine) -> None:
+    _first_batch(engine)
+    case_id = _case_by_pcn(engine, "A4")
+    for step in ("triaged", "in_progress", "appealed"):
+        move(engine, case_id, step, user="pa")
+    with pytest.raises(StoreError, match="more than the 320.00 at risk"):
+        record_outcome(engine, case_id, "won", Decimal("8000"), user="pa")
+    case = record_outcome(
+        engine, case_id, "won", Decimal("330"), user="pa", force=True, on=date(2026, 5, 2)
+    )
+    assert (case.state, case.recovered, case.decided_on) == (
+        "won",
+        Decimal("330.00"),
+        date(2026, 5, 2),
+    )
 
 
 def test_manual_outcome_follows_the_state_machine(engine: Engine) -> None:
@@ -173,13 +252,14 @@ def test_manual_outcome_follows_the_state_machine(engine: Engine) -> None:
         record_outcome(engine, case_id, "lost", Decimal("5"), user="pa")
     for step in ("triaged", "in_progress", "appealed"):
         move(engine, case_id, step, user="pa")
-    case = record_outcome(engine, case_id, "won", Decimal("800.00"), user="pa", note="letter")
+    case = record_outcome(engine, case_id, "won", Decimal("320.00"), user="pa", note="letter")
     assert (case.state, case.recovered, case.paid_to_date) == (
         "won",
-        Decimal("800.00"),
-        Decimal("800.00"),
+        Decimal("320.00"),
+        Decimal("320.00"),
     )
-    actions = [(e.actor, e.action, e.field) for e in events(engine, case_id)][-5:]
+    # the outcome's own events (the follow-up date cleared on closing is logged too)
+    actions = [(e.actor, e.action, e.field) for e in events(engine, case_id)][-7:]
     assert ("pa", "outcome", "recovered") in actions and ("pa", "move", "state") in actions
 
 

@@ -12,7 +12,8 @@ from pypdf import PdfReader
 from reportlab.lib.pagesizes import LETTER
 from reportlab.pdfgen import canvas
 
-from denialops.work.documents import DocumentRejected, check_file, media_type_of
+from denialops.errors import DocumentRejected, OutputError
+from denialops.work.documents import check_file, media_type_of
 from denialops.work.letters import Letter
 from denialops.work.packets import build_packet
 
@@ -144,3 +145,24 @@ def test_attached_documents_are_stored_by_hash_once_and_audited(tmp_path: Path) 
     with pytest.raises(DocumentRejected, match="is not accepted"):
         attach_document(engine, 1, _png(tmp_path / "x.gif"), user="ann", store_dir=store)
     engine.dispose()
+
+
+def test_a_packet_is_written_atomically_into_an_existing_folder_only(tmp_path: Path) -> None:
+    letter = Letter("general", LETTER_TEXT)
+    with pytest.raises(OutputError, match="does not exist"):
+        build_packet(letter, [], tmp_path / "no" / "such" / "packet.pdf")
+    assert not (tmp_path / "no").exists()  # no folder made behind the user's back
+    with pytest.raises(OutputError, match="is a folder"):
+        build_packet(letter, [], tmp_path)
+    out = tmp_path / "packet.pdf"
+    out.write_bytes(b"earlier packet")
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.4 not really")
+    with pytest.raises(DocumentRejected):
+        build_packet(letter, [bad], out)
+    assert out.read_bytes() == b"earlier packet"
+    build_packet(letter, [], out)
+    assert PdfReader(str(out)).pages and sorted(p.name for p in tmp_path.iterdir()) == [
+        "bad.pdf",
+        "packet.pdf",
+    ]

@@ -80,3 +80,20 @@ def test_history_replaces_the_prior_once_there_is_enough() -> None:
         Decimal("22.50"),
         Decimal("160.83"),
     )
+
+
+def test_one_cost_model_for_the_score_and_the_cost_per_appeal() -> None:
+    settings = load_settings()
+    # UR/CDI: 90 minutes at 75.00/h = 112.50 an appeal; external review is twice the work
+    assert settings.work_cost("ur_cdi") == Decimal("112.50")
+    assert settings.work_cost("ur_cdi", "external_review") == Decimal("225.00")
+    assert settings.work_cost("ur_cdi", "peer_to_peer") == Decimal("84.375")
+    score = priority(
+        at_risk=Decimal("1000.00"),
+        rate=overturn_rate(None, "clinical", None, settings),
+        owner="ur_cdi",
+        age_days=0,
+        days_left=None,
+        settings=settings,
+    )
+    assert score.cost_to_work == settings.work_cost("ur_cdi")

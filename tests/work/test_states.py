@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Iterator
 from datetime import date
@@ -13,8 +14,9 @@ from sqlalchemy import Engine, select, text
 
 from denialops.errors import StateTransitionError
 from denialops.work import TRANSITIONS, events, get_case, move
-from denialops.work.cases import appeal_t
+from denialops.work.cases import appeal_t, case_t
 from denialops.work.states import MAX_APPEAL_LEVEL, check_move
+from tests.work.builders import claim, ingest, remittance
 
 EDGES = [(src, dst) for src, targets in TRANSITIONS.items() for dst in targets]
 
@@ -34,6 +36,23 @@ def path_to(state: str) -> list[str]:
     raise AssertionError(f"{state} unreachable")
 
 
+_patients = itertools.count()
+
+
+def _patient_case(engine: Engine) -> int:
+    """A fresh case whose denial is the patient's (PR-96, non-covered charges)."""
+    pcn = f"PR{next(_patients):03d}"
+    ingest(
+        engine, remittance([claim(pcn, charge="200", paid="0", adjustments=[("PR", "96", "200")])])
+    )
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(case_t.c.id).where(case_t.c.patient_control_number == pcn)
+            ).scalar_one()
+        )
+
+
 def test_every_state_is_reachable_and_has_an_exit() -> None:
     for state in TRANSITIONS:
         assert state == "new" or path_to(state)
@@ -45,14 +64,16 @@ def test_allowed_move_is_made_and_audited(
     many_cases: tuple[Engine, Iterator[int]], src: str, dst: str
 ) -> None:
     engine, ids = many_cases
-    case_id = next(ids)
+    # billing the patient needs a patient-responsibility (PR) denial, never a CO one
+    case_id = _patient_case(engine) if "billed_patient" in (src, dst) else next(ids)
     for step in path_to(src):
         move(engine, case_id, step, user="setup")
     before = get_case(engine, case_id)
     assert before.state == src
     trail_before = len(events(engine, case_id))
 
-    after = move(engine, case_id, dst, user="ann", note=f"{src} to {dst}")
+    again = src == dst == "appealed"
+    after = move(engine, case_id, dst, user="ann", note=f"{src} to {dst}", next_level=again)
 
     assert after.state == dst
     assert after.version == before.version + 1
@@ -135,9 +156,10 @@ def test_appeal_levels_stop_at_the_maximum(many_cases: tuple[Engine, Iterator[in
         date(2026, 7, 1),
     ]
     for level, day in enumerate(days, start=1):
-        assert move(engine, case_id, "appealed", user="ann", on=day).appeal_level == level
+        case = move(engine, case_id, "appealed", user="ann", on=day, next_level=level > 1)
+        assert case.appeal_level == level
     with pytest.raises(StateTransitionError, match=f"beyond level {MAX_APPEAL_LEVEL}"):
-        move(engine, case_id, "appealed", user="ann")
+        move(engine, case_id, "appealed", user="ann", next_level=True)
     with engine.connect() as conn:
         rows = conn.execute(
             select(
@@ -146,12 +168,12 @@ def test_appeal_levels_stop_at_the_maximum(many_cases: tuple[Engine, Iterator[in
             .where(appeal_t.c.case_id == case_id)
             .order_by(appeal_t.c.level)
         ).all()
-    # each new level decides the one before it as upheld, on the day of the new appeal
+    # each new level closes the one before it as escalated: no decision was recorded
     assert [tuple(r) for r in rows] == [
-        (1, days[0], days[1], "upheld"),
-        (2, days[1], days[2], "upheld"),
-        (3, days[2], days[3], "upheld"),
-        (4, days[3], days[4], "upheld"),
+        (1, days[0], None, "escalated"),
+        (2, days[1], None, "escalated"),
+        (3, days[2], None, "escalated"),
+        (4, days[3], None, "escalated"),
         (5, days[4], None, None),
     ]
 
@@ -181,3 +203,17 @@ def test_check_move_agrees_with_the_table(current: str, new: str) -> None:
     else:
         with pytest.raises(StateTransitionError, match=f"allowed from {current!r}"):
             check_move(current, new)
+
+
+def test_moving_to_appealed_sets_the_follow_up_from_the_response_time(
+    many_cases: tuple[Engine, Iterator[int]],
+) -> None:
+    """Issue 8: after `appealed` the case waits on the payer; its next date is the filing
+    day plus the level's response time in the payer profile (commercial: 60 days)."""
+    engine, ids = many_cases
+    case_id = next(ids)
+    for step in ("triaged", "in_progress"):
+        move(engine, case_id, step, user="ann")
+    case = move(engine, case_id, "appealed", user="ann", on=date(2026, 3, 2))
+    assert case.next_deadline == date(2026, 5, 1)
+    assert case.next_deadline_kind == "follow up: appeal level 1"

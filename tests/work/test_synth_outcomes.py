@@ -71,14 +71,14 @@ def test_followups_close_each_case_with_the_payment_they_carry(engine: Engine) -
         checked += 1
         states[case.state] += 1
         assert case.outcome_remittance_id is not None
-        if claim.paid == 0:
-            assert (case.state, case.recovered) == ("lost", Decimal("0.00"))
+        expected = max(claim.paid - case.paid_initial, Decimal(0))
+        assert case.recovered == expected
+        if expected == 0:
+            # denied again before anyone worked it: still to be worked (not "lost");
+            # paid again but no more than before, without a denial: lost
+            assert case.state in ("new", "lost")
+            assert case.state == "lost" or case.decided_on is not None
         else:
-            expected = max(claim.paid - case.paid_initial, Decimal(0))
-            assert case.recovered == expected
-            if expected == 0:
-                assert case.state == "lost"  # paid again, but no more than before
-            else:
-                assert case.state == ("won" if expected >= case.at_risk else "partially_won")
+            assert case.state == ("won" if expected >= case.at_risk else "partially_won")
     assert checked >= opened * 0.8
-    assert states["lost"] > 0 and states["won"] + states["partially_won"] > 0
+    assert states["new"] > 0 and states["won"] + states["partially_won"] > 0

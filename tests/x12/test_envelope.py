@@ -219,7 +219,9 @@ def test_text_without_terminators_is_rejected_in_bounded_memory() -> None:
     data = PROFESSIONAL[:start] + b"X" * (8 * 1024 * 1024)
     tracemalloc.start()
     try:
-        items = list(read_835(io.BytesIO(data), name="env.835", chunk_size=64 * 1024))
+        items = list(
+            read_835(io.BytesIO(data), name="env.835", chunk_size=64 * 1024, max_set_bytes=1 << 20)
+        )
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -35,13 +35,21 @@ def test_exported_names() -> None:
 
 def test_signatures_others_rely_on() -> None:
     read = inspect.signature(x12.read_835)
-    assert list(read.parameters) == ["source", "name", "chunk_size"]
+    assert list(read.parameters) == ["source", "name", "chunk_size", "repair", "max_set_bytes"]
     assert read.parameters["chunk_size"].default == 1 << 20
     assert read.parameters["name"].kind is inspect.Parameter.KEYWORD_ONLY
     assert list(inspect.signature(x12.parse_835).parameters) == ["data", "name"]
     fields = list(x12.RejectedTransaction.__dataclass_fields__)
-    assert fields == ["file", "segment_number", "byte_offset", "st_control", "error", "raw"]
+    assert fields == [
+        "file",
+        "segment_number",
+        "byte_offset",
+        "st_control",
+        "error",
+        "raw",
+        "content_withheld",
+    ]
     problem = list(x12.BalanceProblem.__dataclass_fields__)
     assert problem == ["level", "claim", "line", "rule", "expected", "actual", "message"]
     delimiters = list(x12.Delimiters.__dataclass_fields__)
-    assert delimiters == ["element", "component", "repetition", "segment"]
+    assert delimiters == ["element", "component", "repetition", "segment", "warning"]
