@@ -21,15 +21,76 @@ from dataclasses import dataclass
 ISA_LENGTH = 106
 
 
+Offset = tuple[int, int, int, int]
+"""(first segment number in the piece, first byte in the piece, segment offset, byte
+offset): from that segment / byte on, add the offsets to get the file's numbers."""
+
+
 @dataclass(frozen=True, slots=True)
 class Piece:
-    """A self-contained interchange cut from a file."""
+    """Self-contained interchanges cut from a file (one, or several merged up to the
+    piece size: then ``offsets`` says how each part's numbers map to the file's)."""
 
     index: int  # 0-based piece number within the file
     data: bytes
     segment_offset: int  # add to a segment number in the piece to get the file's number
     byte_offset: int  # add to a byte offset in the piece to get the file's offset
     sets: int
+    offsets: tuple[Offset, ...] = ()
+
+    @property
+    def mapping(self) -> tuple[Offset, ...]:
+        return self.offsets or ((1, 0, self.segment_offset, self.byte_offset),)
+
+
+def file_segment(mapping: tuple[Offset, ...], segment: int) -> int:
+    """The file's segment number of a segment number in a piece."""
+    found = 0
+    for first_segment, _first_byte, seg_off, _byte_off in mapping:
+        if first_segment <= segment:
+            found = seg_off
+    return segment + found
+
+
+def file_byte(mapping: tuple[Offset, ...], offset: int) -> int:
+    """The file's byte offset of a byte offset in a piece."""
+    found = 0
+    for _first_segment, first_byte, _seg_off, byte_off in mapping:
+        if first_byte <= offset:
+            found = byte_off
+    return offset + found
+
+
+def _merge(fine: list[Piece], piece_bytes: int, term: bytes) -> list[Piece]:
+    """Consecutive small interchanges merged into pieces of up to ``piece_bytes``."""
+    merged: list[Piece] = []
+    parts: list[Piece] = []
+
+    def close() -> None:
+        if not parts:
+            return
+        offsets: list[Offset] = []
+        segments = 0
+        size = 0
+        for part in parts:
+            offsets.append(
+                (segments + 1, size, part.segment_offset - segments, part.byte_offset - size)
+            )
+            segments += part.data.count(term)
+            size += len(part.data)
+        first = parts[0]
+        merged.append(
+            Piece(len(merged), b"".join(p.data for p in parts), first.segment_offset,
+                  first.byte_offset, sum(p.sets for p in parts), tuple(offsets))
+        )  # fmt: skip
+        parts.clear()
+
+    for piece in fine:
+        if parts and sum(len(p.data) for p in parts) + len(piece.data) > piece_bytes:
+            close()
+        parts.append(piece)
+    close()
+    return merged
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +107,9 @@ def _segment_terminator(data: bytes) -> bytes | None:
     return data[start + ISA_LENGTH - 1 : start + ISA_LENGTH]
 
 
-def split_file(data: bytes, *, piece_bytes: int = 64 << 20) -> tuple[list[Piece], list[TrailerProblem]]:
+def split_file(
+    data: bytes, *, piece_bytes: int = 64 << 20
+) -> tuple[list[Piece], list[TrailerProblem]]:
     """The file as pieces of about ``piece_bytes`` (one piece when it is smaller, or
     when it cannot be cut safely: then the reader sees the file exactly as given)."""
     whole = [Piece(0, data, 0, 0, 0)]
@@ -56,9 +119,7 @@ def split_file(data: bytes, *, piece_bytes: int = 64 << 20) -> tuple[list[Piece]
     if term is None or data[:3] != b"ISA":
         return whole, []
     element = data[3:4]
-    marker = re.compile(
-        re.escape(term) + rb"[\r\n \t]*(ISA|GS|ST|SE|GE|IEA)" + re.escape(element)
-    )
+    marker = re.compile(re.escape(term) + rb"[\r\n \t]*(ISA|GS|ST|SE|GE|IEA)" + re.escape(element))
     # (segment id, start of the segment, end of the segment incl. terminator)
     events: list[tuple[bytes, int]] = [(b"ISA", 0)]
     for found in marker.finditer(data):
@@ -128,6 +189,9 @@ def split_file(data: bytes, *, piece_bytes: int = 64 << 20) -> tuple[list[Piece]
         elif sid == b"GE":
             flush(start)
             fields = data[start : end_of(start)].rstrip(b"\r\n \t").rstrip(term).split(element)
+            gs_fields = gs_text.rstrip(b"\r\n \t").rstrip(term).split(element)
+            if len(fields) < 3 or len(gs_fields) < 7 or fields[2] != gs_fields[6]:
+                problems.append(TrailerProblem(segment_number(start), "GE", "GE02 is not GS06"))
             if len(fields) > 1 and fields[1].decode("latin-1") != str(group_sets):
                 problems.append(
                     TrailerProblem(
@@ -139,7 +203,12 @@ def split_file(data: bytes, *, piece_bytes: int = 64 << 20) -> tuple[list[Piece]
                 )
         elif sid == b"IEA":
             flush(start)
+            fields = data[start : end_of(start)].rstrip(b"\r\n \t").rstrip(term).split(element)
+            if len(fields) < 3 or fields[2] != isa_text[90:99]:
+                problems.append(TrailerProblem(segment_number(start), "IEA", "IEA02 is not ISA13"))
     flush(len(data))
-    if not pieces:
-        return whole, []
-    return pieces, problems
+    if not pieces or problems:
+        # a file whose trailers are wrong is read whole: the reader reports them as the
+        # single-machine ingest does
+        return whole, problems
+    return _merge(pieces, piece_bytes, term), problems
