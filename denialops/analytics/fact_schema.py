@@ -326,15 +326,3 @@ def duckdb_type(kind: Kind) -> str:
         "flag": "TINYINT",
         "cents": "BIGINT",
     }[kind]
-
-
-def spark_type(kind: Kind) -> str:
-    """The Spark SQL type of a column kind (the Parquet types of :func:`arrow_schema`)."""
-    return {
-        "id": "BIGINT",
-        "int": "INT",
-        "text": "STRING",
-        "date": "DATE",
-        "flag": "TINYINT",
-        "cents": "BIGINT",
-    }[kind]

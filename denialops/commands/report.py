@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -108,9 +107,6 @@ AsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", help="Date open denials are aged at. Default: --until, else today."),
 ]
-HourlyRateOption = Annotated[
-    str, typer.Option("--hourly-rate", help="Labor cost per hour of appeal work, dollars.")
-]
 
 
 def emit_kpis(
@@ -123,7 +119,6 @@ def emit_kpis(
     output_format: str,
     out: Path | None,
     as_of: str | None,
-    hourly_rate: str,
     plot: Path | None,
 ) -> None:
     """The body of every ``kpis`` command: check the options, call ``compute`` with
@@ -137,7 +132,6 @@ def emit_kpis(
         report_table,
         write_text_atomic,
     )
-    from denialops.analytics.metrics import LaborCost
     from denialops.files import check_output_path
 
     with user_errors():
@@ -150,16 +144,11 @@ def emit_kpis(
         for path in (out, plot):
             if path is not None:
                 check_output_path(path)
-        try:
-            labor = LaborCost(hourly_rate=Decimal(hourly_rate))
-        except InvalidOperation:
-            raise DenialopsError(f"--hourly-rate must be a number, got {hourly_rate!r}") from None
         report = compute(
             by=_split(by),
             since=_date(since, "--since"),
             until=_date(until, "--until"),
             filters=_filters(where),
-            labor=labor,
             as_of=_date(as_of, "--as-of"),
         )
         if output_format == "parquet":
@@ -199,13 +188,28 @@ def register(app: typer.Typer) -> None:
         output_format: FormatOption = "table",
         out: OutOption = None,
         as_of: AsOfOption = None,
-        hourly_rate: HourlyRateOption = "45.00",
+        hourly_rate: Annotated[
+            str | None,
+            typer.Option(
+                "--hourly-rate",
+                hidden=True,
+                help="Removed: the cost of an appeal comes from priority.yaml.",
+            ),
+        ] = None,
         plot: PlotOption = None,
         from_parquet: ParquetOption = None,
         db: DbOption = None,
     ) -> None:
         """KPIs (ids in docs/kpis.md): JSON is {"metrics": ...} or {"groups": [...]} with --by."""
         from denialops.analytics.metrics import compute_kpis
+
+        if hourly_rate is not None:
+            with user_errors():
+                raise DenialopsError(
+                    "--hourly-rate was removed: cost per worked appeal uses the priority "
+                    "score's costs (cost_by_owner and effort_by_kind in priority.yaml; "
+                    "another file with $DENIALOPS_PRIORITY)"
+                )
 
         def compute(**query: Any) -> KpiReport:
             analytics = _open(db, from_parquet)
@@ -223,7 +227,6 @@ def register(app: typer.Typer) -> None:
             output_format=output_format,
             out=out,
             as_of=as_of,
-            hourly_rate=hourly_rate,
             plot=plot,
         )
 

@@ -2,8 +2,8 @@
 
 A thin shell over :mod:`denialops.spark.report`: the options, the output formats and
 the printing are those of ``report kpis`` (:func:`denialops.commands.report.emit_kpis`);
-only the engine differs. The ``spark`` group is shared with ``spark ingest``: this module
-adds its ``report`` group to it (or makes the group when it is not there yet).
+only the engine differs. It adds its ``report`` group to ``spark_app`` (the ``spark``
+group of :mod:`denialops.commands.spark`, beside ``spark ingest``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from denialops.commands.report import (
     AsOfOption,
     ByOption,
     FormatOption,
-    HourlyRateOption,
     OutOption,
     PlotOption,
     SinceOption,
@@ -24,29 +23,10 @@ from denialops.commands.report import (
     WhereOption,
     emit_kpis,
 )
+from denialops.commands.spark import MasterOption, spark_app
 
 if TYPE_CHECKING:
     from denialops.analytics.metrics import KpiReport
-
-SPARK_HELP = "Scale-out on Apache Spark: ingest archives, report on the Parquet facts."
-
-MasterOption = Annotated[
-    str,
-    typer.Option(
-        "--master",
-        help="Spark master URL: local[2], local[*], spark://HOST:7077, yarn, k8s://...",
-    ),
-]
-
-
-def spark_group(app: typer.Typer) -> typer.Typer:
-    """The application's ``spark`` command group (made here when absent)."""
-    for info in app.registered_groups:
-        if info.name == "spark" and info.typer_instance is not None:
-            return info.typer_instance
-    group = typer.Typer(help=SPARK_HELP, no_args_is_help=True)
-    app.add_typer(group, name="spark")
-    return group
 
 
 def register(app: typer.Typer) -> None:
@@ -55,7 +35,7 @@ def register(app: typer.Typer) -> None:
         help="Reports as Spark SQL over the Parquet facts (for data past one machine).",
         no_args_is_help=True,
     )
-    spark_group(app).add_typer(report_app, name="report")
+    spark_app.add_typer(report_app, name="report")
 
     @report_app.command("kpis")
     def kpis_command(
@@ -78,7 +58,6 @@ def register(app: typer.Typer) -> None:
         ] = False,
         out: OutOption = None,
         as_of: AsOfOption = None,
-        hourly_rate: HourlyRateOption = "45.00",
         plot: PlotOption = None,
     ) -> None:
         """KPIs of docs/kpis.md computed by Spark SQL: the same definitions, figures and
@@ -87,9 +66,7 @@ def register(app: typer.Typer) -> None:
         def compute(**query: Any) -> KpiReport:
             from denialops.analytics.metrics import compute_kpis
             from denialops.spark.report import open_spark_facts
-            from denialops.spark.session import (  # type: ignore[import-not-found, unused-ignore]
-                spark_session,
-            )
+            from denialops.spark.session import spark_session
 
             session = spark_session(master, "denialops spark report kpis")
             with open_spark_facts(session, directory) as facts:
@@ -106,9 +83,8 @@ def register(app: typer.Typer) -> None:
             output_format="json" if json_output else output_format,
             out=out,
             as_of=as_of,
-            hourly_rate=hourly_rate,
             plot=plot,
         )
 
 
-__all__ = ["register", "spark_group"]
+__all__ = ["register"]

@@ -19,6 +19,7 @@ the scans and the aggregation in the executors.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,13 +32,11 @@ from denialops.analytics.fact_schema import (
     FACT_SCHEMA_VERSION,
     FACT_TABLES,
     WORK_FACTS,
-    FactTable,
-    spark_type,
 )
 from denialops.errors import StoreError
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession  # type: ignore[import-not-found, unused-ignore]
+    from pyspark.sql import SparkSession
 
 _VARCHAR = re.compile(r"\bAS\s+VARCHAR\s*\)", re.IGNORECASE)
 _QUOTED = re.compile(r'"([^"\n]*)"')
@@ -65,12 +64,6 @@ def spark_sql(sql: str) -> str:
 def _render(code: str) -> str:
     code = _VARCHAR.sub("AS STRING)", code)
     return _QUOTED.sub(lambda m: "`" + m.group(1).replace("`", "``") + "`", code)
-
-
-def table_ddl(table: FactTable) -> str:
-    """The Spark schema of a fact table as DDL (``claim_id BIGINT, ...``), partition
-    columns included: Spark reads them from the folder names, typed by this schema."""
-    return ", ".join(f"`{c.name}` {spark_type(c.kind)}" for c in table.columns)
 
 
 @dataclass
@@ -120,6 +113,14 @@ def open_spark_facts(spark: SparkSession, directory: str) -> SparkFacts:
         raise StoreError(
             f"{root} holds no denialops fact export ({', '.join(CLAIM_FACTS)} missing)"
         )
+    from denialops.spark.ingest import spark_schema
+
+    marker = _marker_version(spark, root)
+    if marker is not None and marker != str(FACT_SCHEMA_VERSION):
+        raise StoreError(
+            f"{root}: written with fact schema {marker} (its _schema), this version reads "
+            f"{FACT_SCHEMA_VERSION}; ingest or export again"
+        )
     notes: list[str] = []
     for table in FACT_TABLES:
         if table.name not in found:
@@ -141,7 +142,7 @@ def open_spark_facts(spark: SparkSession, directory: str) -> SparkFacts:
         if table.name not in found:
             continue
         path = f"{root}/{table.name}"
-        reader = spark.read.schema(table_ddl(table)).option("basePath", path)
+        reader = spark.read.schema(spark_schema(table)).option("basePath", path)
         reader.parquet(path).createOrReplaceTempView(table.name)
         facts.views.append(table.name)
     return facts
@@ -183,6 +184,24 @@ def _parquet_files(spark: SparkSession, root: str) -> dict[str, list[str]]:
                 names.append(file_path.toString())
         out[table.name] = sorted(names)
     return out
+
+
+def _marker_version(spark: SparkSession, root: str) -> str | None:
+    """The version in ``DIR/_schema`` (written by ``spark ingest``), None without one."""
+    if _is_local(root):
+        if not (Path(root) / "_schema").is_dir():
+            return None
+    else:
+        jvm, conf = _hadoop(spark)
+        path = jvm.org.apache.hadoop.fs.Path(f"{root}/_schema")
+        if not path.getFileSystem(conf).exists(path):
+            return None
+    versions = {
+        str(json.loads(row[0]).get(VERSION_KEY))
+        for row in spark.read.text(f"{root}/_schema").collect()
+        if row[0].strip()
+    }
+    return ", ".join(sorted(versions)) if versions else None
 
 
 def _hadoop(spark: SparkSession) -> tuple[Any, Any]:

@@ -26,15 +26,6 @@ from tests.analytics import factory
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def spark() -> Any:  # TEMPORARY: replaced by tests/spark/conftest.py once spark lands
-    pytest.importorskip("pyspark")
-    session_module = pytest.importorskip("denialops.spark.session")
-    spark_session = session_module.spark_session
-
-    return spark_session("local[2]", "denialops-tests")
-
-
 def run(*args: str) -> Any:
     result = runner.invoke(app, list(args))
     assert result.exit_code == 0, (args, result.stdout, result.stderr)
@@ -51,6 +42,16 @@ def synth_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run("ingest", str(root / "835"), "--db", url)
     run("export", "parquet", str(root / "facts"), "--db", url)
     return root / "facts"
+
+
+@pytest.fixture(scope="module")
+def spark_output(spark: Any, synth_export: Path) -> Path:
+    """The same synthetic corpus through `denialops spark ingest` (local[2])."""
+    from denialops.spark.ingest import spark_ingest
+
+    root = synth_export.parent
+    spark_ingest(spark, [str(root / "835")], str(root / "spark-out"), split_bytes=20_000)
+    return root / "spark-out"
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +96,30 @@ def test_synth_corpus_same_figures(spark: Any, synth_export: Path, cut: list[str
 
 
 @pytest.mark.parametrize("cut", CUTS, ids=["all", "payer-category"])
+def test_spark_ingest_output_same_figures(spark: Any, spark_output: Path, cut: list[str]) -> None:
+    """On `spark ingest` output (files cut at ST..SE, written by Spark) the two engines
+    agree too; the claim figures are those of the single-machine export."""
+    duck, on_spark = both(spark_output, "--as-of", "2025-06-30", *cut)
+    assert on_spark == duck
+    if not cut:
+        exported = json.loads(
+            run(
+                "report",
+                "kpis",
+                "--from-parquet",
+                str(spark_output.parent / "facts"),
+                "--format",
+                "json",
+                "--as-of",
+                "2025-06-30",
+            )  # fmt: skip
+        )["metrics"]
+        for name in ("claims", "gross_charges", "denied_claims", "denial_dollars",
+                     "net_patient_service_revenue", "first_pass_yield"):  # fmt: skip
+            assert duck["metrics"][name] == exported[name], name
+
+
+@pytest.mark.parametrize("cut", CUTS, ids=["all", "payer-category"])
 def test_work_register_same_figures(spark: Any, work_export: Path, cut: list[str]) -> None:
     duck, on_spark = both(work_export, "--as-of", "2026-03-01", *cut)
     assert on_spark == duck
@@ -134,6 +159,12 @@ def test_another_fact_schema_version_is_refused(
             destination.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(data, destination)
     with pytest.raises(StoreError, match="fact schema 0"):
+        open_spark_facts(spark, str(target))
+    (target / "_schema").mkdir()
+    (target / "_schema" / "part-0.txt").write_text('{"denialops_fact_schema": 0}\n')
+    for source in target.rglob("*.parquet"):  # a version only in the marker, as Spark writes
+        pq.write_table(pq.read_table(source).replace_schema_metadata({}), source)
+    with pytest.raises(StoreError, match="fact schema 0 \\(its _schema\\)"):
         open_spark_facts(spark, str(target))
     result = runner.invoke(app, ["spark", "report", "kpis", str(tmp_path / "missing")])
     assert result.exit_code == 2 and "no such folder" in result.stderr
