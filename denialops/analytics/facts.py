@@ -137,6 +137,14 @@ def _has_work(conn: Connection) -> bool:
     return bool(cache["has_work"])
 
 
+def _denial_cases(conn: Connection) -> str:
+    """The denial cases as a table expression: underpayment cases (revision 0012) are not
+    denials and stay out of every denial KPI."""
+    if "kind" in _columns(conn, "denial_case"):
+        return "(SELECT * FROM denial_case WHERE kind = 'denial')"
+    return "denial_case"
+
+
 def _columns(conn: Connection, table: str) -> set[str]:
     """A table's columns (cached on the connection: ingest refreshes batch after batch)."""
     cache = conn.info.setdefault("denialops_fact_columns", {})
@@ -443,7 +451,7 @@ def _insert_cases(conn: Connection, sql: _Sql, scope: bool, case_scope: str = ""
                COALESCE(k.family, '(unclassified)'), COALESCE(k.category, '(unclassified)'),
                COALESCE(k.owner, '(unassigned)'),
                {copy}
-        FROM denial_case k {claim_scope} {case_scope}
+        FROM {_denial_cases(conn)} k {claim_scope} {case_scope}
         JOIN fact_claim f ON f.claim_id = k.claim_id
     """
     return int(conn.execute(text(statement)).rowcount or 0)
@@ -462,7 +470,7 @@ def _insert_appeals(conn: Connection, sql: _Sql, scope: bool, case_scope: str = 
         SELECT p.id, p.case_id, k.claim_id, p.level, p.kind, p.submitted_on, p.decided_on,
                CASE WHEN {decision} THEN 1 ELSE 0 END, COALESCE(p.outcome, ''),
                {sql.cents("p.recovered")}
-        FROM appeal p JOIN denial_case k ON k.id = p.case_id {claim_scope} {case_scope}
+        FROM appeal p JOIN {_denial_cases(conn)} k ON k.id = p.case_id {claim_scope} {case_scope}
     """
     conn.execute(text(statement))
 
@@ -683,19 +691,21 @@ def staleness(conn: Connection) -> Staleness:
     ).one()
     out.marks_behind = int(claim_top) > claim_mark or int(history_top) > history_mark
     if _has_work(conn):
+        cases = _denial_cases(conn)
         sums = conn.execute(
             text(
-                "SELECT (SELECT COUNT(*) FROM denial_case), "
-                "(SELECT COALESCE(SUM(version), 0) FROM denial_case), "
+                f"SELECT (SELECT COUNT(*) FROM {cases} c), "
+                f"(SELECT COALESCE(SUM(version), 0) FROM {cases} c), "
                 "(SELECT COUNT(*) FROM fact_case), "
                 "(SELECT COALESCE(SUM(case_version), 0) FROM fact_case), "
-                "(SELECT COUNT(*) FROM appeal), (SELECT COUNT(*) FROM fact_appeal)"
+                f"(SELECT COUNT(*) FROM appeal p JOIN {cases} c ON c.id = p.case_id), "
+                "(SELECT COUNT(*) FROM fact_appeal)"
             )
         ).one()
         if (sums[0], sums[1], sums[4]) != (sums[2], sums[3], sums[5]):
             changed = conn.execute(
                 text(
-                    "SELECT k.id FROM denial_case k LEFT JOIN fact_case f ON f.case_id = k.id "
+                    f"SELECT k.id FROM {cases} k LEFT JOIN fact_case f ON f.case_id = k.id "
                     "WHERE f.case_id IS NULL OR f.case_version <> k.version "
                     "OR (SELECT COUNT(*) FROM appeal p WHERE p.case_id = k.id) <> "
                     "(SELECT COUNT(*) FROM fact_appeal q WHERE q.case_id = k.id)"

@@ -113,7 +113,9 @@ def _plain_tree(record: dict[str, object]) -> dict[str, object]:
 
 
 def _case_record(case: Case) -> dict[str, Any]:
-    money_fields = {"billed", "paid_initial", "at_risk", "paid_to_date", "recovered"}
+    money_fields = {
+        "billed", "paid_initial", "at_risk", "paid_to_date", "recovered", "expected_payment",
+    }  # fmt: skip
     record: dict[str, Any] = {}
     for name in case.__dataclass_fields__:
         value = getattr(case, name)
@@ -364,10 +366,12 @@ def case_show(case_id: CaseArg, db: DbOption = None, as_json: JsonOption = False
     c = data["case"]
     typer.echo(f"case {c['id']}  {c['state']}  version {c['version']}")
     for label, key in (
+        ("kind", "kind"), ("next action", "next_action"),
         ("claim", "patient_control_number"), ("payer claim", "payer_claim_control_number"),
         ("payer", "payer_id"), ("category", "category"), ("family", "family"),
         ("owner", "owner"), ("assignee", "assignee"), ("billed", "billed"),
-        ("paid", "paid_initial"), ("at risk", "at_risk"), ("recovered", "recovered"),
+        ("paid", "paid_initial"), ("expected", "expected_payment"), ("at risk", "at_risk"),
+        ("at risk basis", "at_risk_basis"), ("recovered", "recovered"),
         ("appeal level", "appeal_level"), ("next deadline", "next_deadline"),
         ("deadline kind", "next_deadline_kind"), ("due date", "due_date"),
     ):  # fmt: skip
@@ -391,7 +395,11 @@ def case_show(case_id: CaseArg, db: DbOption = None, as_json: JsonOption = False
     for note in d["notes"]:
         typer.echo(f"  note           {note}")
     typer.echo(f"  allowed moves  {', '.join(data['allowed_moves'])}")
-    typer.echo("denial codes:")
+    typer.echo(
+        "contractual adjustments (underpaid lines):"
+        if c["kind"] == "underpayment"
+        else "denial codes:"
+    )
     for a in data["denial_codes"]:
         typer.echo(f"  {a['group_code']}-{a['reason_code']} {a['amount']} {a['category'] or ''}")
     for appeal in data["appeals"]:

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from denialops.errors import X12Error
 from denialops.pipeline import claims837
-from denialops.pipeline.steps import Batch, Step, default_steps
+from denialops.pipeline.steps import UNDERPAYMENT_STEP, Batch, Step, default_steps
 from denialops.pipeline.summary import IngestSummary, RunTally, quarantine_entry
 from denialops.store import schema
 from denialops.store.database import begin_write
@@ -48,6 +48,7 @@ from denialops.store.ingest import (
 )
 from denialops.store.load import StoredRemittance, envelope_fingerprint, fingerprint
 from denialops.store.quarantine import repaired_row_id, resolve_repaired
+from denialops.vocabulary import DENIAL_KIND, UNDERPAYMENT_KIND
 from denialops.x12.balance import BalanceProblem, check_balance
 from denialops.x12.envelope import RejectedTransaction
 from denialops.x12.parse835 import read_835
@@ -164,9 +165,13 @@ def _tally(conn: Connection, remittance_ids: Sequence[int]) -> RunTally:
         .select_from(CLAIM)
         .where(CLAIM.c.remittance_id.in_(ids), CLAIM.c.denial_status.in_(DENIED_STATUSES))
     ).scalar_one()
-    opened = conn.execute(
-        select(func.count()).select_from(case_table).where(case_table.c.remittance_id.in_(ids))
-    ).scalar_one()
+    opened: dict[str, int] = dict(
+        conn.execute(
+            select(case_table.c.kind, func.count())
+            .where(case_table.c.remittance_id.in_(ids))
+            .group_by(case_table.c.kind)
+        ).all()
+    )
     reasons = conn.execute(
         select(ADJUSTMENT.c.group_code, ADJUSTMENT.c.reason_code, func.count())
         .where(ADJUSTMENT.c.remittance_id.in_(ids), ADJUSTMENT.c.is_denial.is_(True))
@@ -174,7 +179,8 @@ def _tally(conn: Connection, remittance_ids: Sequence[int]) -> RunTally:
     ).all()
     return RunTally(
         denied_claims=int(denied),
-        cases_opened=int(opened),
+        cases_opened=int(opened.get(DENIAL_KIND, 0)),
+        underpayment_cases_opened=int(opened.get(UNDERPAYMENT_KIND, 0)),
         reasons=Counter({f"{group}-{reason}": int(n) for group, reason, n in reasons}),
     )
 
@@ -547,6 +553,13 @@ def ingest_sources(
     chosen = default_steps() if steps is None else list(steps)
     settings = options or IngestOptions()
     summary = IngestSummary()
+    if any(step.name == UNDERPAYMENT_STEP for step in chosen):
+        from denialops.classify.fees import SKIPPED, installed_fee_schedule
+
+        schedule = installed_fee_schedule()
+        summary.underpayment_check = (
+            f"skipped: {SKIPPED}" if schedule is None else f"checked against {schedule.source}"
+        )
     with engine.connect() as conn, _bulk_settings(conn):
         for source in sources:
             _ingest_source(conn, source, summary, chosen, progress, settings)

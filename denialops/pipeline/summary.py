@@ -23,6 +23,7 @@ class RunTally:
 
     denied_claims: int = 0
     cases_opened: int = 0
+    underpayment_cases_opened: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     """Denial adjustments by ``group-CARC`` (e.g. ``CO-16``)."""
 
@@ -55,7 +56,13 @@ class IngestSummary:
     denied_claims: int = 0
     """Claims of this run that classification found denied (fully or partially)."""
     cases_opened: int = 0
-    """Cases opened for the claims of this run."""
+    """Denial cases opened for the claims of this run."""
+    underpayment_cases_opened: int = 0
+    """Underpayment cases opened for the claims of this run (contractual lines paid below
+    the loaded fee schedule)."""
+    underpayment_check: str | None = None
+    """Whether contractual lines were checked: ``checked against FILE`` or ``skipped: ...``
+    (no fee schedule loaded); None when the run did not run the check."""
     reasons: Counter[str] = field(default_factory=Counter)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     quarantine_resolved: int = 0
@@ -99,6 +106,7 @@ class IngestSummary:
     def add_tally(self, tally: RunTally) -> None:
         self.denied_claims += tally.denied_claims
         self.cases_opened += tally.cases_opened
+        self.underpayment_cases_opened += tally.underpayment_cases_opened
         self.reasons.update(tally.reasons)
 
     def top_reasons(self, count: int = 5) -> list[dict[str, Any]]:
@@ -125,6 +133,8 @@ class IngestSummary:
             "denied_claims": self.denied_claims,
             "denial_rate": None if rate is None else str(rate),
             "cases_opened": self.cases_opened,
+            "underpayment_cases_opened": self.underpayment_cases_opened,
+            "underpayment_check": self.underpayment_check,
             "top_reasons": self.top_reasons(),
             "nothing_new": self.nothing_new,
             "unbalanced": self.unbalanced,
