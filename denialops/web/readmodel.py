@@ -153,7 +153,13 @@ def _enrich(engine: Engine, rows: list[QueueRow]) -> list[dict[str, Any]]:
                 ),
                 "service_to": plain(person.statement_to if person else None),
                 "billed": fmt(row.case.billed),
-                "expected": fmt(row.case.billed - row.case.paid_initial),
+                # what the payer should pay for the denied services (the basis of at
+                # risk), not billed minus paid
+                "expected": fmt(
+                    row.case.at_risk
+                    if row.case.expected_payment is None
+                    else row.case.expected_payment
+                ),
                 "codes": codes.get(row.case.id, []),
                 "version": row.case.version,
             }

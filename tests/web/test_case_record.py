@@ -24,3 +24,13 @@ def test_cli_and_web_show_the_same_case_record(as_role: dict[str, Browser], web_
     assert printed["documents"][0]["filename"] == "eligibility.txt"
     assert printed["deadlines"]["profile"] and printed["denial_codes"][0]["reason_code"] == "50"
     assert printed["lines"][0]["adjustments"][0]["reason_text"]
+
+
+def test_the_queues_expected_column_is_the_expected_payment(
+    as_role: dict[str, Browser], web_db: WebDb
+) -> None:
+    rows = as_role["viewer"].client.get("/api/v1/cases", params={"limit": 200}).json()["cases"]
+    for row in rows[:4]:
+        case = case_detail(web_db.engine, row["case_id"])["case"]
+        assert row["expected"] == json_ready(case["expected_payment"])
+        assert row["expected"] != json_ready(case["billed"] - case["paid_initial"])
