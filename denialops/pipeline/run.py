@@ -246,6 +246,12 @@ def _store_and_run(
         remittance_ids=tuple(s.remittance_id for _, s in result.stored),
         claim_ids=tuple(cid for _, s in result.stored for cid in s.claim_ids),
     )
+    _run_steps(conn, batch, steps, result)
+    return result
+
+
+def _run_steps(conn: Connection, batch: Batch, steps: Sequence[Step], result: _BatchResult) -> None:
+    """Every step over the batch, then what they made of it; raise _StageFailed."""
     for step in steps:
         try:
             step.run(conn, batch)
@@ -253,7 +259,6 @@ def _store_and_run(
             raise _StageFailed(step.name, exc) from exc
     if steps:
         result.tally = _tally(conn, batch.remittance_ids)
-    return result
 
 
 def _repairs(rem: Remittance) -> int | None:
@@ -551,13 +556,7 @@ class _StreamedSet:
             remittance_ids=(self.remittance_id,),
             claim_ids=tuple(self.claim_ids),
         )
-        for step in steps:
-            try:
-                step.run(conn, batch)
-            except Exception as exc:
-                raise _StageFailed(step.name, exc) from exc
-        if steps:
-            result.tally = _tally(conn, batch.remittance_ids)
+        _run_steps(conn, batch, steps, result)
         if self.savepoint is not None:
             self.savepoint.commit()
             self.savepoint = None
