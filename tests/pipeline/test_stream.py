@@ -190,13 +190,15 @@ def test_memory_grows_with_a_set_by_a_small_multiple_of_its_size(
     engine: Engine, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """Two single-set files, one three times the other: the extra memory the larger one
-    takes is under three times its extra bytes (holding the set's records took ~20x)."""
+    takes is under three times its extra bytes, plus the bounded caches (holding the
+    set's records took ~20x: 7.6 MB more here)."""
     small = _one_set(tmp_path_factory.mktemp("small"), 400)
     large = _one_set(tmp_path_factory.mktemp("large"), 1200)
     _peak(engine, _one_set(tmp_path_factory.mktemp("warm"), 20))  # imports, caches
     small_peak, large_peak = _peak(engine, small), _peak(engine, large)
     extra = large.stat().st_size - small.stat().st_size
-    assert (large_peak - small_peak) < 3 * extra, (small_peak, large_peak, extra)
+    caches = 1 << 20  # the reader's bounded caches (4,096 amounts and dates) fill meanwhile
+    assert (large_peak - small_peak) < 3 * extra + caches, (small_peak, large_peak, extra)
 
 
 @pytest.mark.slow
