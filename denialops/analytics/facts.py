@@ -669,10 +669,13 @@ def staleness(conn: Connection) -> Staleness:
         {"m": claim_mark},
     ).scalars()
     out.claim_ids = [int(i) for i in missing]
+    # Driven from the history rows past the mark (usually none): written as a join,
+    # SQLite walked every adjustment's claim index and probed the history per row
+    # (~3 s at 4.4 M adjustments); IN (...) looks up only the adjustments named.
     reclassified = conn.execute(
         text(
-            "SELECT DISTINCT a.claim_id FROM classification_history h "
-            "JOIN adjustment a ON a.id = h.adjustment_id WHERE h.id > :m"
+            "SELECT DISTINCT a.claim_id FROM adjustment a WHERE a.id IN "
+            "(SELECT h.adjustment_id FROM classification_history h WHERE h.id > :m)"
         ),
         {"m": history_mark},
     ).scalars()
