@@ -30,6 +30,7 @@ page and of the KPI report's queries.
 
     .venv/bin/python bench/scale.py [--claims 1000000] [--more 100000]
         [--databases sqlite,postgresql] [--repeat 3] [--plans] [--build-only] [--no-ingest]
+        [--more-files N] [--base FILE.db]
 """
 
 from __future__ import annotations
@@ -170,8 +171,14 @@ def build(url: str, claims: int) -> None:
     print(f"  built in {time.perf_counter() - start:.0f} s", flush=True)
 
 
+BASE: list[Path] = []
+"""``--base FILE``: measure this SQLite database (and its PostgreSQL copy) instead."""
+
+
 def sqlite_base(claims: int) -> Path:
     """The cached base database file (built first when missing)."""
+    if BASE:
+        return BASE[0]
     cached = DATA / f"scale-{claims}.db"
     if not cached.exists() or cached.stat().st_size == 0:
         building = DATA / f"scale-{claims}.building.db"
@@ -251,7 +258,11 @@ def postgres_base(server: Any, claims: int) -> str:
     """Name of the cluster's base database (copied from the SQLite base when missing)."""
     from _pgcopy import copy_database
 
-    name = f"scale_{claims}"
+    name = (
+        f"scale_{claims}"
+        if not BASE
+        else "base_" + "".join(c if c.isalnum() else "_" for c in BASE[0].stem.lower())
+    )
     admin = create_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
     try:
         if name not in _databases(admin):
@@ -520,10 +531,16 @@ def main() -> None:
     parser.add_argument("--plans", action="store_true", help="print the query plans")
     parser.add_argument("--build-only", action="store_true", help="build the caches, time nothing")
     parser.add_argument("--no-ingest", action="store_true", help="skip the further ingest")
+    parser.add_argument("--more-files", type=int, default=0, help="ingest only the first N")
+    parser.add_argument("--base", type=Path, help="measure this SQLite database instead")
     args = parser.parse_args()
     DATA.mkdir(parents=True, exist_ok=True)
+    if args.base:
+        BASE.append(args.base.resolve())
     databases = [d.strip() for d in args.databases.split(",") if d.strip()]
     more = [] if args.no_ingest else more_files(args.more)
+    if args.more_files:
+        more = more[: args.more_files]
     if args.build_only:
         sqlite_base(args.claims)
         if "postgresql" in databases:
