@@ -6,9 +6,11 @@ there once when missing), or on the database given with ``--db`` as it is. Adds 
 ``bench`` user and API token, starts ``denialops serve`` in a subprocess on a free
 loopback port, and runs CLIENTS threads, each with its own keep-alive connection and
 API token, for DURATION seconds per target. Prints requests per second, p50/p95/p99
-latency and errors per target, and the ratio of each p50 to a baseline measured in the
-same run: a static file served by the same app (what the framework and the network
-cost without any database work).
+latency and errors per target, the ratio of each p50 to a baseline measured in the
+same run (a static file served by the same app: what the framework and the network
+cost without any database work), and the server's CPU time per request (the uvicorn
+process, plus the PostgreSQL cluster's): what a request costs when the machine is not
+shared.
 
     .venv/bin/python bench/web.py [--claims 1000000] [--databases sqlite,postgresql]
                                   [--clients 50] [--seconds 30] [--db URL]
@@ -130,6 +132,19 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) the server process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu() -> float:
+    """The benchmark PostgreSQL cluster's CPU seconds (0 when measuring SQLite)."""
+    import scale
+
+    return scale.server_cpu()
+
+
 def bench(db: str, label: str, clients: int, seconds: float) -> None:
     token, case_id = prepare(db)
     port = free_port()
@@ -151,8 +166,11 @@ def bench(db: str, label: str, clients: int, seconds: float) -> None:
         before = os.getloadavg()[0]
         results = {}
         for name, path in targets.items():
+            cpu = _cpu(server.pid) + server_cpu()
             latencies, errors = run_target(port, path, token, clients, seconds)
+            cpu = _cpu(server.pid) + server_cpu() - cpu
             results[name] = {
+                "cpu": 1000 * cpu / max(1, len(latencies) + errors),
                 "rps": len(latencies) / seconds,
                 "p50": statistics.median(latencies) if latencies else float("nan"),
                 "p95": percentile(latencies, 0.95),
@@ -170,7 +188,8 @@ def bench(db: str, label: str, clients: int, seconds: float) -> None:
             print(
                 f"  {name:<26} {r['rps']:8.1f} req/s  p50 {r['p50']:8.1f} ms  "
                 f"p95 {r['p95']:8.1f} ms  p99 {r['p99']:8.1f} ms  errors {r['errors']}  "
-                f"p50 {r['p50'] / base:6.1f}x baseline  (load {r['load']:.1f} after)",
+                f"p50 {r['p50'] / base:6.1f}x baseline  server cpu {r['cpu']:5.1f} ms/request"
+                f"  (load {r['load']:.1f} after)",
                 flush=True,
             )
     finally:
