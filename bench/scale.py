@@ -316,21 +316,25 @@ def _times(call: Callable[[], object], repeat: int) -> list[Sample]:
     return out
 
 
-def _line(label: str, samples: list[Sample], base: float, base_label: str, ms: bool) -> None:
-    """Best and median wall time, median CPU time, and the median wall's ratio to the
-    baseline's (both measured in this run)."""
+def _line(label: str, samples: list[Sample], base: Sample, base_label: str, ms: bool) -> None:
+    """Best and median wall time, median CPU time, and the medians' ratios to the
+    baseline's (wall to wall, CPU to CPU; both measured in this run)."""
     scale, unit = (1000.0, "ms") if ms else (1.0, "s")
-    walls = [w for w, _ in samples]
-    cpu = statistics.median(c for _, c in samples)
-    median = statistics.median(walls)
+    wall, cpu = _medians(samples)
+    best = min(w for w, _ in samples)
     print(
-        f"  {label:<38} wall best {min(walls) * scale:8.1f} median {median * scale:8.1f} {unit}"
-        f"  cpu {cpu * scale:8.1f} {unit}  {median / base:6.1f}x {base_label}  ({load()})",
+        f"  {label:<38} wall best {best * scale:8.1f} median {wall * scale:8.1f} {unit}"
+        f" = {wall / base[0]:6.1f}x  cpu {cpu * scale:8.1f} {unit} = "
+        f"{cpu / max(base[1], 1e-9):6.1f}x {base_label}  ({load()})",
         flush=True,
     )
 
 
-def _cli(label: str, args: list[str], url: str, repeat: int, floor: float) -> None:
+def _medians(samples: list[Sample]) -> Sample:
+    return statistics.median(w for w, _ in samples), statistics.median(c for _, c in samples)
+
+
+def _cli(label: str, args: list[str], url: str, repeat: int, floor: Sample) -> None:
     try:
         samples = [run_measured(args, url)[0] for _ in range(repeat)]
     except RuntimeError as exc:
@@ -358,10 +362,6 @@ def _bare(engine: Engine, sql: str, params: dict[str, Any] | None = None) -> Cal
     return call
 
 
-def _median_wall(samples: list[Sample]) -> float:
-    return statistics.median(w for w, _ in samples)
-
-
 def library(engine: Engine, case_id: int, repeat: int) -> None:
     """The same work in-process, each against a bare SQL baseline of the same run."""
     from denialops.analytics.engine import open_analytics
@@ -375,7 +375,7 @@ def library(engine: Engine, case_id: int, repeat: int) -> None:
 
     def block(baseline: tuple[str, Callable[[], object]], name: str, timed: list[Any]) -> None:
         base = _times(baseline[1], n)
-        floor = _median_wall(base)
+        floor = _medians(base)
         _line(baseline[0], base, floor, name, ms=True)
         for label, call in timed:
             _line(label, _times(call, n), floor, name, ms=True)
@@ -433,7 +433,7 @@ def counts(engine: Engine) -> str:
 
 
 def measure(
-    kind: str, url: str, more: list[Path], floor: float, repeat: int, ingest: bool, plans: bool
+    kind: str, url: str, more: list[Path], floor: Sample, repeat: int, ingest: bool, plans: bool
 ) -> None:
     from denialops.store.database import Database
 
@@ -551,7 +551,7 @@ def main() -> None:
                 postgres_base(server, args.claims)
         return
     version = [run_measured(["--version"], None)[0] for _ in range(args.repeat)]
-    floor = _median_wall(version)
+    floor = _medians(version)
     base = str(BASE[0]) if BASE else f"{args.claims:,} claims"
     print(f"base {base}, further {len(more)} files of {args.more:,} claims", flush=True)
     _line("start-up floor: denialops --version", version, floor, "start-up", ms=False)
