@@ -181,8 +181,8 @@ def sqlite_base(claims: int) -> Path:
         return BASE[0]
     cached = DATA / f"scale-{claims}.db"
     if not cached.exists() or cached.stat().st_size == 0:
+        # An interrupted build resumes: ingest skips the files it finished before.
         building = DATA / f"scale-{claims}.building.db"
-        building.unlink(missing_ok=True)
         build(f"sqlite:///{building}", claims)
         building.replace(cached)
     return cached
