@@ -13,7 +13,7 @@ process, plus the PostgreSQL cluster's): what a request costs when the machine i
 shared.
 
     .venv/bin/python bench/web.py [--claims 1000000] [--databases sqlite,postgresql]
-                                  [--clients 50] [--seconds 30] [--db URL]
+                                  [--clients 50] [--seconds 30] [--db URL] [--base FILE]
 """
 
 from __future__ import annotations
@@ -204,6 +204,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--db", default=None, help="use this database as it is")
+    parser.add_argument("--base", type=Path, help="copy this SQLite base (bench/scale.py --base)")
     args = parser.parse_args()
     DATA.mkdir(parents=True, exist_ok=True)
     if args.db:
@@ -211,13 +212,21 @@ def main() -> None:
         return
     import scale
 
+    if args.base:
+        scale.BASE.append(args.base.resolve())
     kinds = [d.strip() for d in args.databases.split(",") if d.strip()]
     if "sqlite" in kinds:
         with scale.sqlite_copy(args.claims) as url:
-            bench(url, f"SQLite, {args.claims:,}-claim base", args.clients, args.seconds)
+            bench(
+                url,
+                f"SQLite, base {scale.sqlite_base(args.claims).name}",
+                args.clients,
+                args.seconds,
+            )
     if "postgresql" in kinds:
         with scale.pg_cluster() as server, scale.postgres_copy(server, args.claims) as url:
-            bench(url, f"PostgreSQL, {args.claims:,}-claim base", args.clients, args.seconds)
+            label = f"PostgreSQL, base {scale.sqlite_base(args.claims).name}"
+            bench(url, label, args.clients, args.seconds)
 
 
 if __name__ == "__main__":
