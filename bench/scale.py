@@ -205,42 +205,15 @@ def pg_cluster() -> Iterator[Any]:
     from pgserver import PostgresServer, _free_port, _unprivileged_user, find_bindir
 
     class Cluster(PostgresServer):
-        def _start_existing(self) -> None:
-            self.stop()  # a server left running by an interrupted run
-            options = (
-                f"-p {self.port} -c listen_addresses=127.0.0.1 "
-                f"-c unix_socket_directories={self.root} -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
-                "-c shared_buffers=512MB -c work_mem=64MB -c maintenance_work_mem=512MB"
-            )
-            done = self._run(
-                [
-                    str(self.bindir / "pg_ctl"),
-                    "-D",
-                    str(self.datadir),
-                    "-o",
-                    options,
-                    "-l",
-                    str(self.root / "server.log"),
-                    "-w",
-                    "-t",
-                    "120",
-                    "start",
-                ]
-            )
-            if done.returncode != 0:
-                raise RuntimeError(f"PostgreSQL did not start: {done.stderr or done.stdout}")
-
         def stop(self) -> None:  # keep the data directory
             self._run([str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "stop"])
 
     root = DATA / "pg-cluster"
-    fresh = not (root / "data" / "PG_VERSION").exists()
     server = Cluster(find_bindir(), root, _free_port(), _unprivileged_user())
-    if fresh:
-        server.start()  # initdb + start with the test suite's options
-        server.stop()
-    server._start_existing()
+    if not (root / "data" / "PG_VERSION").exists():
+        server.initdb()
+    server.stop()  # a server left running by an interrupted run
+    server.launch("-c shared_buffers=512MB -c work_mem=64MB -c maintenance_work_mem=512MB")
     SERVER_PID[:] = [int((root / "data" / "postmaster.pid").read_text().split()[0])]
     try:
         yield server
