@@ -495,12 +495,14 @@ def _remember_cells(conn: Connection, sql: _Sql, *, fresh: bool) -> None:
         conn.execute(text("DELETE FROM tmp_fact_cells"))
     cell = ", ".join(CELL)
     qualified = ", ".join(f"f.{c}" for c in CELL)
+    # The scope's claims by primary key, then EXCEPT: written as a join with a correlated
+    # NOT EXISTS, SQLite walked every fact_claim row and scanned the cells per row
+    # (7.5 s of a 5,000-claim batch at 160,000 claims; bench/RESULTS.md, "Scale").
     conn.execute(
         text(
-            f"INSERT INTO tmp_fact_cells ({cell}) SELECT DISTINCT {qualified} "
-            "FROM fact_claim f JOIN tmp_fact_scope sc ON sc.claim_id = f.claim_id "
-            f"WHERE NOT EXISTS (SELECT 1 FROM tmp_fact_cells t WHERE "
-            f"{' AND '.join(f't.{c} = f.{c}' for c in CELL)})"
+            f"INSERT INTO tmp_fact_cells ({cell}) SELECT {qualified} FROM fact_claim f "
+            "WHERE f.claim_id IN (SELECT claim_id FROM tmp_fact_scope) "
+            f"EXCEPT SELECT {cell} FROM tmp_fact_cells"
         )
     )
 
@@ -514,9 +516,12 @@ def _refresh_cube(conn: Connection, sql: _Sql, *, cells: bool) -> None:
     """Re-sum the cube for the remembered cells (or all of it)."""
     if cells:
         match = " AND ".join(f"t.{c} = fact_cube.{c}" for c in CELL)
+        # Only the cells' days, through ix_fact_cube_remit_date_payer_id: without the IN,
+        # every cube row was tested against every cell (7.4 s of a batch at 160,000 claims).
         conn.execute(
             text(
-                f"DELETE FROM fact_cube WHERE EXISTS (SELECT 1 FROM tmp_fact_cells t WHERE {match})"
+                "DELETE FROM fact_cube WHERE remit_date IN (SELECT remit_date FROM "
+                f"tmp_fact_cells) AND EXISTS (SELECT 1 FROM tmp_fact_cells t WHERE {match})"
             )
         )
     else:
