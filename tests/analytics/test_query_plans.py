@@ -86,3 +86,33 @@ def test_the_work_metrics_compute_each_cases_dates_once(sqlite_engine: Engine) -
     assert aging, "the work metrics no longer compute open_now"
     for lines in aging:
         assert any(line.startswith("MATERIALIZE aged") for line in lines), lines
+
+
+def test_a_batch_refresh_touches_only_its_cube_cells(sqlite_engine: Engine) -> None:
+    """Finding the cube cells of a batch and deleting them go by key and by the remit
+    date index; both used to test every fact and cube row against every cell."""
+    from sqlalchemy import text
+
+    from denialops.analytics.facts import refresh_facts
+
+    open_analytics(sqlite_engine).close()
+    plans: list[tuple[str, list[str]]] = []
+
+    def explain(_c: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "tmp_fact_cells" in statement and statement.lstrip().upper().startswith(
+            ("INSERT INTO TMP_FACT_CELLS", "DELETE FROM FACT_CUBE")
+        ):
+            rows = cursor.connection.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+            plans.append((statement, [str(r[-1]) for r in rows.fetchall()]))
+
+    with sqlite_engine.begin() as conn:
+        (claim,) = conn.execute(text("SELECT MIN(id) FROM claim")).one()
+        event.listen(sqlite_engine, "before_cursor_execute", explain)
+        try:
+            refresh_facts(conn, [claim])
+        finally:
+            event.remove(sqlite_engine, "before_cursor_execute", explain)
+    assert len(plans) >= 3, [s for s, _ in plans]
+    for statement, lines in plans:
+        walked = [x for x in lines if x.startswith(("SCAN f", "SCAN fact_claim", "SCAN fact_cube"))]
+        assert not walked, (statement, lines)
