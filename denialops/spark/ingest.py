@@ -262,9 +262,13 @@ def _join(out: str, *parts: str) -> str:
 
 
 def _read_existing(spark: SparkSession, out: str, name: str) -> DataFrame | None:
+    """A dataset written by an earlier run; fact tables with their schema, so partition
+    values keep their types (a payer id ``00123`` stays text, never the number 123)."""
     path = _join(out, name)
     if not _exists(spark, path):
         return None
+    if name in BY_NAME:
+        return spark.read.schema(spark_schema(name)).parquet(path)
     return spark.read.parquet(path)
 
 

@@ -21,6 +21,7 @@ them over the whole dataset from :class:`ClaimKey` rows (:mod:`denialops.spark.i
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
@@ -200,6 +201,7 @@ def _template_database() -> Path:
     from denialops.store.database import Database
 
     folder = Path(tempfile.mkdtemp(prefix="denialops-spark-template-"))
+    atexit.register(shutil.rmtree, folder, True)
     path = folder / "template.db"
     database = Database(str(path))
     try:

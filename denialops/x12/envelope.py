@@ -23,6 +23,7 @@ from denialops.errors import EnvelopeError, Not835Error, X12Error, X12SyntaxErro
 from denialops.x12.remittance import Envelope
 from denialops.x12.segments import (
     BAD_SEGMENT,
+    CONTENT_IDS,
     MAX_HELD,
     TOO_BIG,
     Delimiters,
@@ -367,6 +368,12 @@ def _read_sets(
 
     for elements, number, offset in reader:
         sid = elements[0]
+        if reader.handler_error is not None:  # a handler the reader called directly failed
+            if failed is None:
+                failed = reader.handler_error
+                if failed.file is None:
+                    failed.file = name
+            reader.handler_error = None
         if in_set and sid not in control_ids:
             if failed is None:
                 try:
@@ -379,7 +386,9 @@ def _read_sets(
                     if exc.file is None:
                         exc.file = name
                     failed = exc
+                    reader.handlers = None
             continue
+        reader.handlers = None  # a control segment: the open set (if any) ends here
         if sid == TOO_BIG:
             if in_set and not too_big:
                 too_big = True
@@ -437,8 +446,13 @@ def _read_sets(
             if failed is None:
                 try:
                     parser = start(envelope, delimiters, elements, number, offset)
-                    get = parser.handlers().get
+                    table = parser.handlers()
+                    get = table.get
                     other = parser.other
+                    # Segments of the set go straight from the reader to their handler.
+                    direct: dict[str, SegmentHandler] = dict.fromkeys(CONTENT_IDS, other)
+                    direct.update(table)
+                    reader.handlers = direct
                 except X12Error as exc:
                     exc.file = exc.file or name
                     failed = exc
@@ -576,6 +590,7 @@ def _read_sets(
             yield here(), RejectedTransaction(name, number, offset, "", bad, text.encode("latin-1"))
             isa = None
 
+    number = max(number, reader.number)
     if stray_first is not None:
         yield here(), flush_stray()
     if in_set:

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from denialops.errors import Not835Error, X12SyntaxError
-from denialops.money import parse_amount
 from denialops.x12.envelope import RejectedTransaction, read_transaction_sets
 from denialops.x12.remittance import (
     Adjustment,
@@ -47,6 +46,7 @@ HEADER, PARTY, SUMMARY, CLAIM, LINE, TRAILER = range(6)
 
 _SEGMENT_ID = re.compile(r"[A-Z0-9]{2,3}")
 _CACHE_LIMIT = 50_000
+_AMOUNT_CHARS = "0123456789.-"
 _amounts: dict[str, Decimal] = {}
 _dates: dict[str, date] = {}
 
@@ -68,8 +68,13 @@ def _amount(text: str, number: int, sid: str, position: int, *, money: bool = Tr
     if value is not None:
         return value
     try:
-        value = parse_amount(text)
-    except ValueError:
+        # What parse_amount accepts (digits, one point, a leading minus), checked in C:
+        # anything else left after stripping those characters, or a misplaced point or
+        # minus (Decimal refuses it), is not an X12 amount.
+        if not text or text.strip(_AMOUNT_CHARS):
+            raise ValueError(text)
+        value = Decimal(text)
+    except (ValueError, ArithmeticError):
         raise X12SyntaxError(
             "not a decimal amount" if text else "amount missing",
             segment_number=number,
@@ -514,6 +519,7 @@ class _Parser:
         paid = cached(p[4])
         if paid is None:
             paid = _amount(p[4], number, "CLP", 4)
+        # Positional (every field, in declaration order) for speed.
         claim = Claim(
             p[1],
             p[2],
@@ -528,7 +534,23 @@ class _Parser:
             _amount(p[12], number, "CLP", 12, money=False) if p[12] else None,
             _amount(p[13], number, "CLP", 13, money=False) if p[13] else None,
             self.header_number,
-            segment_number=number,
+            None,
+            None,
+            None,
+            None,
+            None,
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            number,
         )
         self.rem.claims.append(claim)
         self.claim = claim

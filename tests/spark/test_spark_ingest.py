@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,8 +43,16 @@ class Corpus:
 def _corpus(folder: Path) -> Path:
     inputs = folder / "in"
     config = SynthConfig(seed=5, claims=500, claims_per_payment=(3, 12))
-    write_files(inputs / "synth", config, claims_per_file=150, followups=True)
+    written = write_files(inputs / "synth", config, claims_per_file=150, followups=True)
+    (inputs / "z-later").mkdir()
+    for path in written:  # follow-ups arrive later: the second Spark run reads them
+        if "followups" in path.name:
+            path.rename(inputs / "z-later" / path.name)
     shutil.copytree(FIXTURES, inputs / "fixtures")
+    zipped = write_files(folder / "zipped", SynthConfig(seed=6, claims=60), claims_per_file=30)
+    with zipfile.ZipFile(inputs / "archive.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in zipped:
+            archive.write(path, f"era/{path.name}")
     good = (FIXTURES / "professional.835").read_bytes()
     start = good.find(b"CLP*")
     end = good.find(b"~", start)
@@ -63,7 +73,15 @@ def corpus(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cor
     assert result.exit_code == 1, result.output  # the malformed set is quarantined
     cli_json = json.loads(result.stdout)
     out = folder / "out"
+    # two runs: the first claims, then everything (follow-ups resubmit claims of the
+    # first run: their flags are recomputed across runs)
+    first = spark_ingest(spark, [str(inputs / "synth")], str(out), split_bytes=SPLIT_BYTES)
+    assert first.claims > 0 and first.files_skipped == 0
+    assert first.units > first.files  # the synth files were cut into pieces
     summary = spark_ingest(spark, [str(inputs)], str(out), split_bytes=SPLIT_BYTES)
+    assert summary.files_skipped == first.files
+    summary.claims += first.claims
+    summary.transactions += first.transactions
     yield Corpus(inputs, db, out, summary, cli_json)
 
 
@@ -109,11 +127,10 @@ def test_totals_per_file_equal_the_single_machine_ingest_to_the_cent(
     assert found == expected
     names = set(found)
     assert any("/synth/" in n for n in names) and any("/fixtures/" in n for n in names)
+    assert any("archive.zip!era/synth-s6-" in n for n in names)
     assert sum(t[0] for t in found.values()) == corpus.cli_json["claims"] > 500
     assert corpus.summary.claims == corpus.cli_json["claims"]
     assert corpus.summary.transactions == corpus.cli_json["transactions"]
-    # the synth files were cut into pieces: splitting changed nothing
-    assert corpus.summary.units > corpus.summary.files
 
 
 def test_every_fact_row_equals_the_single_machine_facts(spark: Any, corpus: Corpus) -> None:
@@ -195,8 +212,6 @@ def test_quarantine_holds_the_cli_error_text(spark: Any, corpus: Corpus) -> None
 def test_raw_sets_keep_every_transaction_set_whole(spark: Any, corpus: Corpus) -> None:
     con = sqlite3.connect(str(corpus.db))
     try:
-        import zlib
-
         expected = sorted(
             zlib.decompress(r[0]) for r in con.execute("SELECT raw_x12 FROM remittance")
         )
@@ -210,7 +225,7 @@ def test_raw_sets_keep_every_transaction_set_whole(spark: Any, corpus: Corpus) -
 
 
 def test_a_rerun_over_the_same_input_adds_nothing(spark: Any, corpus: Corpus) -> None:
-    from denialops.spark.ingest import spark_ingest
+    """Through the command line (the session under test is reused: --master is ignored)."""
 
     def counts() -> dict[str, int]:
         return {
@@ -220,7 +235,12 @@ def test_a_rerun_over_the_same_input_adds_nothing(spark: Any, corpus: Corpus) ->
         }  # fmt: skip
 
     before = counts()
-    again = spark_ingest(spark, [str(corpus.inputs)], str(corpus.out), split_bytes=SPLIT_BYTES)
-    assert again.nothing_new and again.claims == 0 and again.files == 0
-    assert again.files_skipped > 0
+    args = ["spark", "ingest", str(corpus.inputs), "--out", str(corpus.out), "--master",
+            "local[2]", "--split-bytes", str(SPLIT_BYTES), "--json"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    again = json.loads(result.stdout)
+    assert again["nothing_new"] and again["claims"] == 0 and again["files"] == 0
+    read = [p for p in corpus.inputs.rglob("*") if p.is_file() and p.name != "README.md"]
+    assert again["files_skipped"] == len(read) > 10
     assert counts() == before
