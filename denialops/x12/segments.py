@@ -224,25 +224,55 @@ class SegmentReader:
         """Stop retaining text: a transaction set has been taken."""
         self._keep_from = None
 
-    def take(self, start: int, end: int) -> bytes:
-        """The file's bytes ``[start, end)``; ``start`` must not be before the kept offset."""
+    def take(self, start: int, end: int, *, release: bool = False) -> bytes:
+        """The file's bytes ``[start, end)``; ``start`` must not be before the kept offset.
+
+        ``release``: the text up to ``end`` is not needed any more (a transaction set has
+        been read): stop holding it, and drop each chunk as soon as it is copied, so a
+        large set is never held twice over (decoded and as bytes) in full.
+        """
         first = start - self._parts_pos
         if first < 0:
             raise ValueError("text before the kept offset is no longer held")
         parts = self._parts
         size = end - start
+        if release:
+            self._keep_from = None
         if len(parts) == 1 or first + size <= len(parts[0]):
             return parts[0][first : first + size].encode("latin-1")
-        # Spans chunks: join only the pieces that overlap, never whole chunks.
-        pieces: list[str] = []
-        for part in parts:
+        # Spans chunks: encode only the pieces that overlap, never whole chunks at once.
+        pieces: list[bytes] = []
+        index = 0
+        while index < len(parts) and size > 0:
+            part = parts[index]
             if first < len(part):
-                pieces.append(part[first : first + size])
-                size -= len(pieces[-1])
-                if size <= 0:
-                    break
+                piece = part[first : first + size]
+                size -= len(piece)
+                pieces.append(piece.encode("latin-1"))
+                del piece
             first = max(first - len(part), 0)
-        return "".join(pieces).encode("latin-1")
+            if release and size > 0 and index == 0 and len(parts) > 1:
+                # wholly before ``end``: nobody needs this chunk again
+                dropped = len(parts.pop(0))
+                self._parts_pos += dropped
+                self._held -= dropped
+                first = max(first, 0)
+                continue
+            index += 1
+        return b"".join(pieces)
+
+    def held_from(self, offset: int) -> str:
+        """The text read so far from ``offset`` on (which must still be held), as the
+        reader decoded it (latin-1: one character per byte)."""
+        first = offset - self._parts_pos
+        if first < 0:
+            raise ValueError("text before the kept offset is no longer held")
+        pieces: list[str] = []
+        for part in self._parts:
+            if first < len(part):
+                pieces.append(part[first:] if first else part)
+            first = max(first - len(part), 0)
+        return "".join(pieces)
 
     def _read(self) -> str:
         """Read and decode the next chunk ("" at end of file), remembering it."""
