@@ -492,6 +492,11 @@ def _remember_cells(conn: Connection, sql: _Sql, *, fresh: bool) -> None:
                 "facility VARCHAR(64), facility_type VARCHAR(16), remit_date DATE)"
             )
         )
+        # indexed: the dedupe below and the cube's refresh look cells up one by one
+        columns = ", ".join(CELL)
+        conn.execute(
+            text(f"CREATE INDEX IF NOT EXISTS ix_tmp_fact_cells ON tmp_fact_cells ({columns})")
+        )
         conn.execute(text("DELETE FROM tmp_fact_cells"))
     cell = ", ".join(CELL)
     qualified = ", ".join(f"f.{c}" for c in CELL)
@@ -514,9 +519,12 @@ def _refresh_cube(conn: Connection, sql: _Sql, *, cells: bool) -> None:
     """Re-sum the cube for the remembered cells (or all of it)."""
     if cells:
         match = " AND ".join(f"t.{c} = fact_cube.{c}" for c in CELL)
+        # driven from the cells' days (ix_fact_cube_remit_date_payer_id), not a scan of the
+        # whole cube with a lookup per row
         conn.execute(
             text(
-                f"DELETE FROM fact_cube WHERE EXISTS (SELECT 1 FROM tmp_fact_cells t WHERE {match})"
+                "DELETE FROM fact_cube WHERE remit_date IN (SELECT remit_date FROM tmp_fact_cells) "
+                f"AND EXISTS (SELECT 1 FROM tmp_fact_cells t WHERE {match})"
             )
         )
     else:

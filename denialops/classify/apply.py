@@ -232,9 +232,21 @@ _SCOPED_ADJUSTMENTS = (
     "JOIN remittance r ON r.id = a.remittance_id "
     "LEFT JOIN service_line sl ON sl.id = a.service_line_id"
 )
-_JOINED = f"{_SCOPED_ADJUSTMENTS} JOIN {_RESULTS} x ON " + " AND ".join(
-    f"x.{k} = {_KEY_SQL[k]}" for k in ("reason", "grp", "payer", "rarcs", "judged")
+_KEYS = "classify_key"
+ANY_DATE = "*"
+"""``judged`` of a result that holds on every date its (payer, group, CARC, RARCs) was
+judged on in the scope: one row instead of one per date, so the join's fan-out stays one
+whatever the spread of service dates."""
+# The scope's adjustments with their keys, written once (one INSERT ... SELECT driven from
+# the scope), then joined with the results on plain columns. Joining the results to the
+# key expressions directly let PostgreSQL, with no statistics yet on the rows just
+# stored, merge on two of the five keys over every adjustment stored (minutes a batch).
+_MATCHED = (
+    f"{_KEYS} k JOIN {_RESULTS} x ON "
+    + " AND ".join(f"x.{k} = k.{k}" for k in ("reason", "grp", "payer", "rarcs"))
+    + f" AND x.judged IN ('{ANY_DATE}', k.judged)"
 )
+_JOINED = f"{_MATCHED} JOIN adjustment a ON a.id = k.id"
 _HISTORY_COLUMNS = tuple(c for c in RESULT_COLUMNS if c != "needs_review")
 
 
@@ -250,7 +262,7 @@ def _outcome_differs(conn: Connection) -> str:
 
 def _empty_temp(conn: Connection) -> None:
     """Empty the temporary tables (kept for the connection: no DDL per call)."""
-    for table in (_SCOPE, _RESULTS):
+    for table in (_SCOPE, _KEYS, _RESULTS):
         conn.execute(text(f"DELETE FROM {table}"))
 
 
@@ -266,9 +278,17 @@ def _make_scope(conn: Connection, claim_ids: Iterable[int]) -> int:
 
 def _classify_combinations(conn: Connection, ruleset: RuleSet) -> list[dict[str, Any]]:
     """Each distinct (payer, group, CARC, RARCs, date) of the scope, classified once."""
-    keys = ", ".join(f"{_KEY_SQL[k]} AS {k}" for k in _KEY_COLUMNS)
-    rows = conn.execute(text(f"SELECT DISTINCT {keys} FROM {_SCOPED_ADJUSTMENTS}")).all()
-    out: list[dict[str, Any]] = []
+    keys = ", ".join(_KEY_SQL[k] for k in _KEY_COLUMNS)
+    conn.execute(
+        text(
+            f"INSERT INTO {_KEYS} (id, {', '.join(_KEY_COLUMNS)}) "
+            f"SELECT a.id, {keys} FROM {_SCOPED_ADJUSTMENTS}"
+        )
+    )
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"ANALYZE {_KEYS}"))
+    rows = conn.execute(text(f"SELECT DISTINCT {', '.join(_KEY_COLUMNS)} FROM {_KEYS}")).all()
+    by_reason: dict[tuple[str, str, str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
     for payer, group, reason, rarcs, judged in rows:
         on = date.fromisoformat(judged[:10]) if judged else None
         result = classify(
@@ -277,15 +297,25 @@ def _classify_combinations(conn: Connection, ruleset: RuleSet) -> list[dict[str,
         values = adjustment_values(result)
         for column in _JSON_COLUMNS:
             values[column] = json.dumps(values[column]) if values[column] else None
-        out.append(
-            {"payer": payer, "grp": group, "reason": reason, "rarcs": rarcs, "judged": judged}
-            | values
-        )
+        by_reason[(payer, group, reason, rarcs)][judged] = values
+    out: list[dict[str, Any]] = []
+    for (payer, group, reason, rarcs), dated in by_reason.items():
+        key = {"payer": payer, "grp": group, "reason": reason, "rarcs": rarcs}
+        first = next(iter(dated.values()))
+        if all(values == first for values in dated.values()):
+            out.append(key | {"judged": ANY_DATE} | first)
+        else:
+            out.extend(key | {"judged": judged} | values for judged, values in dated.items())
     return out
 
 
 def _create_temp(conn: Connection) -> None:
     conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_SCOPE} (id INTEGER PRIMARY KEY)"))
+    id_type = "BIGINT" if conn.dialect.name == "postgresql" else "INTEGER"
+    keys = ", ".join(f"{k} VARCHAR(4000) NOT NULL" for k in _KEY_COLUMNS)
+    conn.execute(
+        text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_KEYS} (id {id_type} PRIMARY KEY, {keys})")
+    )
     columns = ", ".join(
         [f"{k} VARCHAR(4000) NOT NULL" for k in _KEY_COLUMNS]
         + [
@@ -309,6 +339,10 @@ def _write_results(conn: Connection, results: list[dict[str, Any]]) -> None:
     )
     for chunk in _chunks(results, 5000):
         conn.execute(insert_sql, list(chunk))
+    if conn.dialect.name == "postgresql":
+        # a temporary table has no statistics until analysed: without them the planner
+        # takes it for one row and loops over it
+        conn.execute(text(f"ANALYZE {_RESULTS}"))
 
 
 def _update_adjustments(conn: Connection, only_changed: bool) -> None:
@@ -332,7 +366,8 @@ def _update_adjustments(conn: Connection, only_changed: bool) -> None:
     conn.execute(
         text(
             f"UPDATE adjustment SET {assignments} FROM "
-            f"(SELECT a.id AS adjustment_id, {picked} FROM {_JOINED} {where}) AS t "
+            f"(SELECT k.id AS adjustment_id, {picked} FROM {_JOINED if where else _MATCHED} "
+            f"{where}) AS t "
             "WHERE adjustment.id = t.adjustment_id"
         )
     )
@@ -346,7 +381,8 @@ class ClassifySummary:
     claims: int = 0
     examined: int = 0
     combinations: int = 0
-    """Distinct (payer, group, CARC, RARCs, date) classified in Python."""
+    """Results written: one per distinct (payer, group, CARC, RARCs), or one per date
+    judged on when the date changes the result (a code's start or stop date)."""
     changed: int = 0
     history_rows: int = 0
     stamped: int = 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -75,7 +75,7 @@ def test_the_number_of_statements_does_not_grow_with_the_claims(engine: Engine) 
     with _counting(engine) as lots, engine.begin() as conn:
         summary = classify_claims(conn, many, RULES)
     assert summary.claims == 240 and summary.examined == 0  # no history asked for
-    assert summary.combinations == 8  # distinct (payer, group, CARC, RARCs, date)
+    assert summary.combinations == 8  # distinct (payer, group, CARC, RARCs): dates agree
     # scope and result inserts are executemany (one statement each per 5,000 rows)
     assert len(lots) == len(few), (len(few), len(lots))
 
@@ -174,6 +174,35 @@ def test_codes_are_judged_on_the_service_date(engine: Engine) -> None:
             ["CARC 165 was deactivated on 2018-06-01 (stop date 2018-05-01)"],
             False,
         ),
+    ]
+
+
+def test_a_reason_seen_on_many_dates_is_one_result_unless_a_date_changes_it(
+    engine: Engine,
+) -> None:
+    """Issue 10: results are keyed by (payer, group, CARC, RARCs) and by the date only
+    where the date changes the result (CARC 165's stop date), so the number of results
+    does not grow with the spread of service dates; each row still gets its own date's."""
+    days = [date(2018, 4, 1) + timedelta(days=7 * i) for i in range(12)]  # across 2018-05-01
+    lines = [_dated_line(carc, day) for day in days for carc in ("50", "165")]
+    rem = remittance("TRACE-DAYS", "PAYER1", claim("J", "1", str(40 * len(lines)), "0", *lines))
+    claim_ids = _store_only(engine, [rem], "days")
+    with engine.begin() as conn:
+        summary = classify_claims(conn, claim_ids, RULES)
+        rows = conn.execute(
+            select(SL.c.service_date, ADJ.c.reason_code, ADJ.c.category, ADJ.c.warnings)
+            .join(SL, SL.c.id == ADJ.c.service_line_id)
+            .order_by(SL.c.service_date, ADJ.c.reason_code)
+        ).all()
+    expired = [day for day in days if day >= date(2018, 5, 1)]
+    # CO-50: one result for every date; CO-165: one per date (the warning names the date)
+    assert summary.combinations == 1 + len(days)
+    assert len(rows) == 2 * len(days)
+    for day, carc, category, warnings in rows:
+        one = classify("CO", carc, payer="PAYER1", on=day, rules=RULES)
+        assert (category, tuple(warnings or ())) == (one.category, one.warnings)
+    assert [w for _d, carc, _c, w in rows if carc == "165" and w] == [
+        [f"CARC 165 was deactivated on {day.isoformat()} (stop date 2018-05-01)"] for day in expired
     ]
 
 
