@@ -558,6 +558,40 @@ def _raise(problems: list[Problem]) -> None:
     raise RulesError(f"invalid rules: {shown}{more}")
 
 
+def _merge(rules: list[Rule], over: list[Rule]) -> list[Rule]:
+    """``over`` on top of ``rules``: a rule of ``over`` replaces every match it shares
+    with ``rules`` and wins over them when matched by another remark (lower order)."""
+    replaced = {key for rule in over for key in rule.keys}
+    kept = [replace(rule, keys=tuple(k for k in rule.keys if k not in replaced)) for rule in rules]
+    offset = min((rule.order for rule in rules), default=0) - len(over)
+    return [r for r in kept if r.keys] + [replace(rule, order=rule.order + offset) for rule in over]
+
+
+def check_overlay_text(base: RuleSet, text: str, source: str) -> list[Problem]:
+    """Every problem of a rules document read on top of ``base`` (its categories too),
+    exactly as :func:`overlay_rules` would find them."""
+    return _parse_all(text, source, base.categories)[2]
+
+
+def overlay_rules(base: RuleSet, text: str, source: str) -> RuleSet:
+    """``base`` with a rules document on top, with the user file's semantics: it may add
+    categories and replaces any rule of ``base`` with the same match (RulesError naming
+    ``source`` and the line of the first problems)."""
+    categories, rules, problems, constraints = _parse_all(text, source, base.categories)
+    if problems:
+        _raise(problems)
+    digest = hashlib.sha256(f"{base.version}\0{text}".encode())
+    return RuleSet(
+        rules=_merge(base.rules, rules),
+        categories={**base.categories, **categories},
+        version=digest.hexdigest()[:12],
+        sources=[*base.sources, source],
+        carcs=base.carcs,
+        rarcs=base.rarcs,
+        constraints={**base.constraints, **constraints},
+    )
+
+
 def load_rules(user_file: Path | None = None) -> RuleSet:
     """The shipped rules plus an optional user file (argument, else ``$DENIALOPS_RULES``).
 
@@ -581,15 +615,7 @@ def load_rules(user_file: Path | None = None) -> RuleSet:
             _raise(user_problems)
         categories = {**categories, **user_categories}
         constraints = {**constraints, **user_constraints}
-        replaced = {key for rule in user_rules for key in rule.keys}
-        kept = [
-            replace(rule, keys=tuple(k for k in rule.keys if k not in replaced)) for rule in rules
-        ]
-        # user rules take precedence over shipped ones matched by another remark
-        first = [
-            replace(rule, order=rule.order - len(user_rules) - len(rules)) for rule in user_rules
-        ]
-        rules = [r for r in kept if r.keys] + first
+        rules = _merge(rules, user_rules)
         sources.append(str(path))
         digest.update(b"\0" + user_text.encode("utf-8"))
     return RuleSet(

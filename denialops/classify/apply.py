@@ -47,6 +47,7 @@ from sqlalchemy import cast as sql_cast
 from denialops.classify._engine import Classification, classify, default_rules
 from denialops.classify._rules import RuleSet
 from denialops.classify._vocab import UNCLASSIFIED
+from denialops.classify.overrides import database_rules, rules_in_force
 from denialops.money import CENT, ZERO, total
 from denialops.store import schema
 from denialops.vocabulary import DENIED_STATUS, REVERSAL_STATUS
@@ -527,7 +528,7 @@ def classify_claims(
     written. ``keep_history`` (re-applying rules) first moves each changed result to
     ``classification_history`` and counts the moves.
     """
-    ruleset = rules or default_rules()
+    ruleset = database_rules(conn, rules or default_rules())  # + the database's overrides
     summary = ClassifySummary(ruleset_version=ruleset.version)
     summary.claims = _make_scope(conn, claim_ids)
     try:
@@ -581,7 +582,7 @@ def reclassify(
     A changed result (any field but the version) moves the old one to
     ``classification_history``; an unchanged one only gets the new version stamp.
     """
-    ruleset = rules or default_rules()
+    ruleset = rules_in_force(engine, rules or default_rules())  # + the database's overrides
     summary = ClassifySummary(ruleset_version=ruleset.version)
     last_id = 0
     while True:
@@ -631,7 +632,7 @@ class CoverageRow:
 def coverage(engine: Engine, rules: RuleSet | None = None) -> list[CoverageRow]:
     """Codes in the database that fall to ``unclassified`` under ``rules`` (most dollars
     first), judged now, so a rules file can be tried before ``reclassify``."""
-    ruleset = rules or default_rules()
+    ruleset = rules_in_force(engine, rules or default_rules())
     rarcs_text = sql_cast(ADJUSTMENT.c.rarcs, String)
     with engine.connect() as conn:
         rows = conn.execute(

@@ -40,6 +40,8 @@ MODEL_MODULES = (
     "denialops.store.schema",
     "denialops.store.submitted",
     "denialops.work.tables",
+    "denialops.work.views",
+    "denialops.classify.overrides",
     "denialops.web.tables",
     "denialops.plans",
     "denialops.analytics.fact_schema",

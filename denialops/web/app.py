@@ -32,6 +32,8 @@ from denialops.web.routes import (
     pages,
     plans,
     prevention,
+    rules,
+    views,
 )
 
 log = logging.getLogger("denialops.web")
@@ -115,6 +117,10 @@ def create_app(settings: WebSettings | None = None, *, engine: Engine | None = N
         admin.router,
         prevention.api,
         prevention.router,
+        views.api,
+        views.router,
+        rules.api,
+        rules.router,
     ):
         app.include_router(router)
     return app

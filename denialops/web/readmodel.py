@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, insert, select
+from sqlalchemy import Connection, Engine, Table, func, insert, select
 
 from denialops.codes import carc, rarc
 from denialops.money import fmt
@@ -358,6 +358,8 @@ def quarantine_items(engine: Engine, *, limit: int = 100) -> list[dict[str, Any]
                 quarantine_t.c.st_control,
                 quarantine_t.c.error,
                 quarantine_t.c.created_at,
+                quarantine_t.c.resolved_at,
+                quarantine_t.c.resolved_by_remittance_id,
             )
             .order_by(quarantine_t.c.id.desc())
             .limit(max(1, min(limit, 1000)))
@@ -366,6 +368,32 @@ def quarantine_items(engine: Engine, *, limit: int = 100) -> list[dict[str, Any]
         [{**dict(r._mapping), "file": Path(r.path.split("!")[0]).name} for r in rows]
     )
     return out
+
+
+def stored_remittance(engine: Engine, remittance_id: int) -> dict[str, Any] | None:
+    """A stored remittance in brief (trace, payer, claims) and the cases it opened: what a
+    resolved quarantine row links to."""
+    with transaction(engine) as conn:
+        rem = conn.execute(
+            select(
+                remit_t.c.id, remit_t.c.trace_number, remit_t.c.payer_id, remit_t.c.payer_name
+            ).where(remit_t.c.id == remittance_id)
+        ).first()
+        if rem is None:
+            return None
+        claims = conn.execute(
+            select(func.count()).select_from(claim_t).where(claim_t.c.remittance_id == rem.id)
+        ).scalar_one()
+        cases = conn.execute(
+            select(case_t.c.id).where(case_t.c.remittance_id == rem.id).order_by(case_t.c.id)
+        ).scalars()
+        return {
+            "id": int(rem.id),
+            "trace_number": rem.trace_number,
+            "payer": rem.payer_name or rem.payer_id,
+            "claims": int(claims),
+            "case_ids": [int(c) for c in cases],
+        }
 
 
 def quarantine_raw(engine: Engine, item_id: int) -> bytes | None:

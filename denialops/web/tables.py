@@ -1,4 +1,7 @@
-"""Tables of the web application: credentials, sessions, API tokens, audit, views, plans.
+"""Tables of the web application: credentials, sessions, API tokens, audit.
+
+Saved queue views live in :mod:`denialops.work.views`, action plans in
+:mod:`denialops.plans`.
 
 People are the ``app_user`` rows of the denial register (:mod:`denialops.work.tables`);
 ``app_user.role`` holds one of the roles of :mod:`denialops.web.permissions`. Only a
@@ -21,7 +24,6 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -78,16 +80,3 @@ class WebAudit(Base):
     action: Mapped[str] = mapped_column(String(32))
     target: Mapped[str | None] = mapped_column(String(128))
     detail: Mapped[str | None] = mapped_column(Text)
-
-
-class SavedView(Base):
-    """A named work-queue filter (the query string of the queue page) of one user."""
-
-    __tablename__ = "saved_view"
-    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_view_user_name"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
-    name: Mapped[str] = mapped_column(String(64))
-    query: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

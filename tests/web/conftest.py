@@ -26,6 +26,7 @@ from denialops.web.app import create_app
 from denialops.web.config import WebSettings
 from denialops.web.permissions import ROLES
 from denialops.work.documents import attach_document
+from denialops.x12.write835 import format_835
 from tests.work.builders import claim, ingest, remittance
 
 PASSWORD = "correct horse battery"
@@ -59,6 +60,29 @@ BROKEN_835 = (
     "00501*000000009*0*P*:~GS*HP*SENDER*RECEIVER*20260101*1200*9*X*005010X221A1~"
     "ST*835*0001~BPR*I*NOT-A-NUMBER*C*ACH~SE*3*0001~GE*1*9~IEA*1*000000009~"
 )
+
+
+_broken = itertools.count(100)
+
+
+def quarantine_broken(engine: Engine, folder: Path) -> int:
+    """Quarantine one more broken transaction set (a file of its own); its row id."""
+    number = next(_broken)
+    broken = folder / f"broken-{number}.835"
+    broken.write_text(BROKEN_835.replace("000000009", f"{number:09d}"), encoding="utf-8")
+    ingest_paths(engine, [broken])
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT max(id) FROM quarantine")).scalar_one()
+    return int(found)
+
+
+def repaired_835(account: str = "RPR001") -> bytes:
+    """A whole, readable 835 with one denied claim (a new trace number on every call)."""
+    rem = remittance(
+        [claim(account, charge="300", paid="0", adjustments=[("CO", "197", "300")])],
+        payer_id="PAYER3",
+    )
+    return format_835([rem]).encode("utf-8")
 
 
 def seed(engine: Engine, folder: Path) -> list[int]:

@@ -8,6 +8,7 @@ the application makes), and the success status from the route line.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,10 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
+from denialops.classify.overrides import OverrideSpec, add_override
 from denialops.web.permissions import ROLES, Action, allowed
-from tests.web.conftest import Browser, WebDb
+from denialops.work.views import save_view
+from tests.web.conftest import Browser, WebDb, quarantine_broken, repaired_835
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,40 @@ ROUTES = [
     Route("POST", "/api/v1/tokens", Action.OWN_TOKENS, 201, json={"name": "t"}),
     Route("GET", "/api/v1/tokens", Action.OWN_TOKENS, 200),
     Route("DELETE", "/api/v1/tokens/{token_id}", Action.OWN_TOKENS, 400, "/api/v1/tokens/999999"),
+    # saved views: everyone keeps their own ({view}: a view of the caller's, made first)
+    Route("GET", "/api/v1/views", Action.VIEW, 200),
+    Route("POST", "/api/v1/views", Action.VIEW, 201,
+          json={"name": "api view", "query": "carc=50&sort=amount", "shared": True}),
+    Route("DELETE", "/api/v1/views/{view_id}", Action.VIEW, 200, "/api/v1/views/{view}"),
+    Route("POST", "/queue/views", Action.VIEW, 303,
+          form={"name": "page view", "query": "owner=billing"}),
+    Route("POST", "/queue/views/{view_id}/delete", Action.VIEW, 303,
+          "/queue/views/{view}/delete"),
+    # rule overrides ({override}: an override made first; {role} keeps matches apart)
+    Route("GET", "/api/v1/rules/overrides", Action.VIEW, 200),
+    Route("GET", "/api/v1/rules/overrides/history", Action.VIEW, 200),
+    Route("POST", "/api/v1/rules/overrides", Action.EDIT_RULES, 201,
+          json={"payer": "{role}-API", "carc": "50", "category": "medical_necessity"}),
+    Route("PUT", "/api/v1/rules/overrides/{override_id}", Action.EDIT_RULES, 200,
+          "/api/v1/rules/overrides/{override}",
+          json={"payer": "{role}-PUT", "carc": "50", "category": "medical_necessity",
+                "owner": "billing"}),
+    Route("DELETE", "/api/v1/rules/overrides/{override_id}", Action.EDIT_RULES, 200,
+          "/api/v1/rules/overrides/{override}"),
+    Route("POST", "/api/v1/rules/reclassify", Action.EDIT_RULES, 200),
+    Route("POST", "/rules/overrides", Action.EDIT_RULES, 303,
+          form={"payer": "{role}-FORM", "carc": "16", "category": "missing_information"}),
+    Route("POST", "/rules/overrides/{override_id}", Action.EDIT_RULES, 303,
+          "/rules/overrides/{override}",
+          form={"payer": "{role}-EDIT", "carc": "16", "category": "missing_information"}),
+    Route("POST", "/rules/overrides/{override_id}/delete", Action.EDIT_RULES, 303,
+          "/rules/overrides/{override}/delete"),
+    Route("POST", "/rules/reclassify", Action.EDIT_RULES, 200),
+    # re-ingest ({quarantined}: an item quarantined first; the file: a repair of it)
+    Route("POST", "/api/v1/quarantine/{item_id}/reingest", Action.UPLOAD, 201,
+          "/api/v1/quarantine/{quarantined}/reingest", file=("repaired.835", b"")),
+    Route("POST", "/quarantine/{item_id}/reingest", Action.UPLOAD, 303,
+          "/quarantine/{quarantined}/reingest", file=("repaired.835", b"")),
 ]  # fmt: skip
 
 PUBLIC = {("GET", "/login"), ("POST", "/login")}
@@ -131,12 +168,36 @@ def test_every_route_is_in_the_matrix(app_factory) -> None:  # type: ignore[no-u
     assert _app_routes(app_factory()) == listed
 
 
-def _call(browser: Browser, route: Route, case_id: int, first: int) -> int:
+_overrides = itertools.count(1)
+
+
+def _fixtures(url: str, login: str, web_db: WebDb) -> str:
+    """Make what the URL names ({view}, {override}, {quarantined}) and put its id in."""
+    if "{view}" in url:
+        view = save_view(web_db.engine, login, f"to delete {next(_overrides)}", "carc=16")
+        url = url.replace("{view}", str(view.id))
+    if "{override}" in url:
+        spec = OverrideSpec(carc="50", category="medical_necessity", payer=f"FIX{next(_overrides)}")
+        url = url.replace("{override}", str(add_override(web_db.engine, spec, actor="test").id))
+    if "{quarantined}" in url:
+        url = url.replace("{quarantined}", str(quarantine_broken(web_db.engine, web_db.folder)))
+    return url
+
+
+def _with_role(values: dict[str, Any], role: str) -> dict[str, Any]:
+    return {k: v.replace("{role}", role) if isinstance(v, str) else v for k, v in values.items()}
+
+
+def _call(browser: Browser, route: Route, case_id: int, first: int, web_db: WebDb) -> int:
     url = (route.url or route.path).replace("{case}", str(case_id))
-    url = url.replace("{first}", str(first))
+    url = _fixtures(url.replace("{first}", str(first)), browser.login, web_db)
     headers = {"X-CSRF-Token": browser.csrf}
-    form = dict(route.form or {})
-    body = dict(route.json or {})
+    role = browser.login.removesuffix("1")
+    form = _with_role(route.form or {}, role)
+    body = _with_role(route.json or {}, role)
+    file = route.file
+    if file is not None and "reingest" in route.path:
+        file = (file[0], repaired_835())
     if route.path in ("/queue/bulk",):
         form["case_ids"] = str(case_id)
     if route.path == "/api/v1/cases/bulk":
@@ -151,7 +212,7 @@ def _call(browser: Browser, route: Route, case_id: int, first: int) -> int:
         headers=headers,
         json=body if route.json is not None or route.path == "/api/v1/cases/bulk" else None,
         data=form if form else None,
-        files={"file": route.file} if route.file else None,
+        files={"file": file} if file else None,
         follow_redirects=False,
     )
     return response.status_code
@@ -165,7 +226,7 @@ def test_role_matrix_route_by_route(role: str, as_role: dict[str, Browser], web_
     for route in (r for r in ROUTES if r.path != "/logout"):
         offset = len(ROLES) if route.path == "/cases/{case_id}/move" else 0
         case_id = web_db.case_ids[mine + offset]
-        status = _call(browser, route, case_id, web_db.case_ids[0])
+        status = _call(browser, route, case_id, web_db.case_ids[0], web_db)
         seen[(route.method, route.path)] = status
     expected = {
         (r.method, r.path): (r.ok if allowed(role, r.action) else 403)

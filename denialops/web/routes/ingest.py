@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.responses import Response
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from denialops.errors import DenialopsError, NotFoundError
+from denialops.pipeline.repair import MAX_REPAIR_BYTES, Reingested, reingest_quarantined
 from denialops.web import accounts
 from denialops.web.config import WebSettings
-from denialops.web.deps import EngineDep, PathId, QuarantineReader, SettingsDep, Uploader
-from denialops.web.errors import WebError
-from denialops.web.readmodel import quarantine_items, quarantine_raw, segments_in_context
+from denialops.web.deps import Actor, EngineDep, PathId, QuarantineReader, SettingsDep, Uploader
+from denialops.web.errors import WebError, status_of
+from denialops.web.readmodel import (
+    quarantine_items,
+    quarantine_raw,
+    segments_in_context,
+    stored_remittance,
+)
 from denialops.web.render import render_page
 from denialops.web.uploads import UploadRejected, ingest_upload
 
@@ -91,6 +98,75 @@ def quarantine_download(item_id: PathId, actor: QuarantineReader, engine: Engine
     )
 
 
+RepairFile = Annotated[
+    UploadFile | None, File(description="the repaired file (one transaction set)")
+]
+RepairText = Annotated[
+    str | None,
+    Form(max_length=MAX_REPAIR_BYTES, description="or the repaired set's segments, ST to SE"),
+]
+
+
+async def _reingest(
+    request: Request,
+    item_id: int,
+    upload: UploadFile | None,
+    text: str | None,
+    actor: Actor,
+    engine: Any,
+    settings: WebSettings,
+) -> Reingested:
+    """Run a repair of a quarantined item through the pipeline (audited either way)."""
+    if upload is not None and upload.filename:
+        data = await _read_limited(upload, settings)
+    elif text and text.strip():
+        data = text.encode("utf-8")
+    else:
+        raise WebError(422, "send the repaired file or the repaired segments")
+    try:
+        result = await run_in_threadpool(
+            reingest_quarantined, engine, item_id, data, settings.upload_dir
+        )
+    except NotFoundError as exc:
+        raise WebError(404, str(exc)) from None
+    except DenialopsError as exc:  # refused before anything was ingested
+        accounts.record(engine, actor.login, "reingest_refused", str(item_id), str(exc)[:500])
+        raise
+    request.app.state.dashboard.clear()
+    detail = (
+        f"resolved by remittance {result.row.resolved_by_remittance_id}"
+        if result.resolved
+        else f"not resolved: {result.reason()}"
+    )
+    accounts.record(engine, actor.login, "reingest", str(item_id), detail[:500])
+    return result
+
+
+@api.post("/quarantine/{item_id}/reingest", status_code=201)
+async def reingest_api(
+    request: Request,
+    item_id: PathId,
+    actor: Uploader,
+    engine: EngineDep,
+    settings: SettingsDep,
+    file: RepairFile = None,
+    text: RepairText = None,
+) -> dict[str, Any]:
+    """Re-ingest a repaired quarantined set (multipart ``file``, or ``text`` with its
+    segments) through the pipeline; the item is resolved with a link to the stored
+    remittance (422 saying why when the repair could not be stored, 409 when the item
+    was resolved before)."""
+    result = await _reingest(request, item_id, file, text, actor, engine, settings)
+    if not result.resolved:
+        raise WebError(422, result.reason())
+    remittance_id = result.row.resolved_by_remittance_id
+    return {
+        "ok": True,
+        **result.to_json(),
+        "remittance": stored_remittance(engine, remittance_id) if remittance_id else None,
+    }
+
+
 # ---------------------------------------------------------------------------- pages
 
 
@@ -123,9 +199,49 @@ def quarantine_item_page(
     raw = quarantine_raw(engine, item_id)
     if raw is None:
         raise WebError(404, f"no quarantined item {item_id}")
+    return _item_page(request, engine, item_id, raw)
+
+
+def _item_page(
+    request: Request, engine: Any, item_id: int, raw: bytes, error: str = "", status: int = 200
+) -> Response:
     item = next((i for i in quarantine_items(engine, limit=1000) if i["id"] == item_id), None)
+    remittance_id = item["resolved_by_remittance_id"] if item else None
     return render_page(
         request,
         "quarantine_item.html",
-        {"item": item, "segments": segments_in_context(raw)},
+        {
+            "item": item,
+            "segments": segments_in_context(raw),
+            "raw_text": raw.decode("utf-8", errors="replace"),
+            "remittance": stored_remittance(engine, remittance_id) if remittance_id else None,
+            "error": error,
+        },
+        status_code=status,
     )
+
+
+@router.post("/quarantine/{item_id}/reingest", include_in_schema=False)
+async def reingest_form(
+    request: Request,
+    item_id: PathId,
+    actor: Uploader,
+    engine: EngineDep,
+    settings: SettingsDep,
+    file: RepairFile = None,
+    text: RepairText = None,
+) -> Response:
+    raw = quarantine_raw(engine, item_id)
+    if raw is None:
+        raise WebError(404, f"no quarantined item {item_id}")
+    try:
+        result = await _reingest(request, item_id, file, text, actor, engine, settings)
+    except WebError as exc:
+        if exc.status == 404:
+            raise
+        return _item_page(request, engine, item_id, raw, exc.message, exc.status)
+    except DenialopsError as exc:  # shown on the page, next to the repair form
+        return _item_page(request, engine, item_id, raw, str(exc), status_of(exc))
+    if not result.resolved:
+        return _item_page(request, engine, item_id, raw, result.reason(), 422)
+    return RedirectResponse(f"/quarantine/{item_id}", status_code=303)

@@ -28,6 +28,7 @@ from denialops.work import add_note, assign, move, set_owner
 from denialops.work.cases import OWNERS
 from denialops.work.queue import QueueFilters
 from denialops.work.states import STATES
+from denialops.work.views import list_views
 
 router = APIRouter(include_in_schema=False)
 
@@ -67,6 +68,8 @@ def queue_view(
             "owners": OWNERS,
             "states": STATES,
             "here": f"/queue?{urlencode(base)}",
+            "view_query": urlencode(base),
+            "views": [v.to_json(actor.login) for v in list_views(engine, actor.login)],
         },
     )
 
