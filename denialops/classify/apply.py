@@ -2,17 +2,17 @@
 
 :func:`classify_claims` is the one path (ingest's pipeline step, ``reclassify`` and the
 :func:`classify_remittance` wrapper all use it): set based over a scope of claims, each
-distinct (payer, group, CARC, RARCs, date judged on) classified once in Python, the
-results written with one ``UPDATE ... FROM`` and the claims' view with one executemany.
-Codes are judged on the service date (line, else claim), else the remittance's date.
-:func:`reclassify` re-applies (changed) rules to everything stored and moves each
-replaced result to ``classification_history``.
+distinct (payer, group, CARC, RARCs) classified once in Python (once per date judged on
+where a code's dates change the result), the results written with one ``UPDATE ...
+FROM`` and the claims' view with another. Codes are judged on the service date (line,
+else claim), else the remittance's date. :func:`reclassify` re-applies (changed) rules
+to everything stored and moves each replaced result to ``classification_history``.
 
-Claim-level view (:func:`claim_denial_view`): a claim is ``fully_denied`` when the payer
-says so (CLP02 = 4) or paid nothing while refusing something and leaving nothing to the
-patient (PR lines count as the patient's, denial lines included), ``partially_denied``
-when any dollars carry a denial reason, else ``paid``. Its primary denial reason is the
-category carrying the most denied dollars.
+Claim-level view (:func:`claim_denial_view`, applied in SQL by classification): a claim
+is ``fully_denied`` when the payer says so (CLP02 = 4) or paid nothing while refusing
+something and leaving nothing to the patient (PR lines count as the patient's, denial
+lines included), ``partially_denied`` when any dollars carry a denial reason, else
+``paid``. Its primary denial reason is the category carrying the most denied dollars.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ from sqlalchemy import (
     func,
     select,
     text,
-    update,
 )
 from sqlalchemy import cast as sql_cast
 
@@ -164,42 +163,6 @@ def claim_denial_view(
     if denied > 0:
         return ClaimDenialView("partially_denied", primary[0], primary[1], denied, patient_share)
     return ClaimDenialView("paid", None, None, denied, patient_share)
-
-
-def _claim_changes(
-    claims: Sequence[Any],
-    denied: dict[int, dict[tuple[str | None, str | None], Decimal]],
-    patient: dict[int, Decimal],
-) -> list[dict[str, Any]]:
-    """Update parameters for the claims whose view differs from what is stored."""
-    changes: list[dict[str, Any]] = []
-    for row in claims:
-        view = claim_denial_view(
-            row.status, _money(row.paid), denied.get(row.id, {}), patient.get(row.id, ZERO)
-        )
-        current = (
-            row.denial_status,
-            row.primary_denial_category,
-            row.primary_denial_family,
-            _money(row.denied_amount),
-        )
-        wanted = (
-            view.denial_status,
-            view.primary_category,
-            view.primary_family,
-            view.denied_amount,
-        )
-        if current != wanted:
-            changes.append(
-                {
-                    "b_id": row.id,
-                    "b_status": view.denial_status,
-                    "b_category": view.primary_category,
-                    "b_family": view.primary_family,
-                    "b_amount": view.denied_amount,
-                }
-            )
-    return changes
 
 
 # --------------------------------------------------------------------------- set-based core
@@ -454,63 +417,71 @@ def _record_history(conn: Connection, summary: ClassifySummary) -> None:
     summary.history_rows += max(kept.rowcount, 0)
 
 
+def _claim_view_sql(conn: Connection) -> str:
+    """:func:`claim_denial_view` for every claim of the scope, as one ``UPDATE ... FROM``
+    writing the claims whose view differs from what is stored (a stored NULL amount
+    counts as zero, as in Python)."""
+    true = "1" if conn.dialect.name == "sqlite" else "TRUE"
+    # ties go to the first category in code-point order, as str comparison in Python
+    binary = ' COLLATE "C"' if conn.dialect.name == "postgresql" else ""
+    scoped = f"a.claim_id IN (SELECT id FROM {_SCOPE})"
+    denied = "COALESCE(t.denied, 0)"
+    denial = (
+        f"c.status = '{_DENIED}' OR (COALESCE(c.paid, 0) <= 0 AND {denied} > 0 "
+        "AND COALESCE(p.share, 0) <= 0)"
+    )
+    status = (
+        f"CASE WHEN c.status = '{_REVERSAL}' THEN 'paid' WHEN {denial} THEN 'fully_denied' "
+        f"WHEN {denied} > 0 THEN 'partially_denied' ELSE 'paid' END"
+    )
+    primary = f"c.status <> '{_REVERSAL}' AND ({denial} OR {denied} > 0)"
+    view = f"""
+        WITH sums AS (
+            SELECT a.claim_id, a.category, a.family, SUM(a.amount) AS amount
+            FROM adjustment a WHERE {scoped} AND a.is_denial = {true}
+            GROUP BY a.claim_id, a.category, a.family
+        ),
+        totals AS (SELECT claim_id, SUM(amount) AS denied FROM sums GROUP BY claim_id),
+        ranked AS (
+            SELECT claim_id, category, family, ROW_NUMBER() OVER (
+                PARTITION BY claim_id
+                ORDER BY amount DESC, COALESCE(category, 'None'){binary}, family{binary}
+            ) AS rank
+            FROM sums WHERE amount > 0
+        ),
+        patient AS (
+            SELECT a.claim_id, SUM(a.amount) AS share FROM adjustment a
+            WHERE {scoped} AND a.group_code = 'PR' GROUP BY a.claim_id
+        )
+        SELECT c.id AS claim_id, {status} AS status,
+               CASE WHEN {primary} THEN r.category END AS category,
+               CASE WHEN {primary} THEN r.family END AS family,
+               {denied} AS denied
+        FROM claim c
+        LEFT JOIN totals t ON t.claim_id = c.id
+        LEFT JOIN ranked r ON r.claim_id = c.id AND r.rank = 1
+        LEFT JOIN patient p ON p.claim_id = c.id
+        WHERE c.id IN (SELECT id FROM {_SCOPE})
+    """
+    changed = " OR ".join(
+        [
+            _differs(conn, "claim.denial_status", "v.status"),
+            _differs(conn, "claim.primary_denial_category", "v.category"),
+            _differs(conn, "claim.primary_denial_family", "v.family"),
+            "COALESCE(claim.denied_amount, 0) <> v.denied",
+        ]
+    )
+    return (
+        "UPDATE claim SET denial_status = v.status, primary_denial_category = v.category, "
+        f"primary_denial_family = v.family, denied_amount = v.denied FROM ({view}) AS v "
+        f"WHERE claim.id = v.claim_id AND ({changed})"
+    )
+
+
 def _refresh_scope_claims(conn: Connection) -> int:
-    """Recompute the claim-level view of the scope's claims; returns claims changed."""
-    in_scope = select(SCOPE_TABLE.c.id)
-    claims = conn.execute(
-        select(
-            CLAIM.c.id,
-            CLAIM.c.status,
-            CLAIM.c.paid,
-            CLAIM.c.denial_status,
-            CLAIM.c.primary_denial_category,
-            CLAIM.c.primary_denial_family,
-            CLAIM.c.denied_amount,
-        ).where(CLAIM.c.id.in_(in_scope))
-    ).all()
-    if not claims:
-        return 0
-    denied: dict[int, dict[tuple[str | None, str | None], Decimal]] = defaultdict(dict)
-    patient: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    rows = conn.execute(
-        select(
-            ADJUSTMENT.c.claim_id,
-            ADJUSTMENT.c.is_denial,
-            ADJUSTMENT.c.category,
-            ADJUSTMENT.c.family,
-            ADJUSTMENT.c.group_code,
-            func.sum(ADJUSTMENT.c.amount),
-        )
-        .where(ADJUSTMENT.c.claim_id.in_(in_scope))
-        .group_by(
-            ADJUSTMENT.c.claim_id,
-            ADJUSTMENT.c.is_denial,
-            ADJUSTMENT.c.category,
-            ADJUSTMENT.c.family,
-            ADJUSTMENT.c.group_code,
-        )
-    ).all()
-    for claim_id, is_denial, category, family, group, amount in rows:
-        if is_denial:
-            key = (category, family)
-            denied[claim_id][key] = denied[claim_id].get(key, ZERO) + _money(amount)
-        if group == "PR":
-            # the patient owes PR lines whether or not the payer calls them a denial
-            patient[claim_id] += _money(amount)
-    changes = _claim_changes(claims, denied, patient)
-    for chunk in _chunks(changes, 5000):
-        conn.execute(
-            update(CLAIM)
-            .where(CLAIM.c.id == bindparam("b_id"))
-            .values(
-                denial_status=bindparam("b_status"),
-                primary_denial_category=bindparam("b_category"),
-                primary_denial_family=bindparam("b_family"),
-                denied_amount=bindparam("b_amount"),
-            ),
-            list(chunk),
-        )
-    return len(changes)
+    """Recompute the claim-level view of the scope's claims in SQL (one statement, the
+    rule of :func:`claim_denial_view`); returns how many claims changed."""
+    return max(int(conn.execute(text(_claim_view_sql(conn))).rowcount or 0), 0)
 
 
 def classify_claims(

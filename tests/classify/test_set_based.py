@@ -255,3 +255,58 @@ def test_reclassify_takes_the_same_path_and_fills_the_new_columns(engine: Engine
     with engine.connect() as conn:
         liabilities = set(conn.execute(select(ADJ.c.liability)).scalars())
     assert liabilities == {"provider", "patient"}
+
+
+def test_the_claim_view_written_in_sql_is_the_python_rule(engine: Engine) -> None:
+    """Issue 10: the claims' denial view is one UPDATE ... FROM; on every kind of claim it
+    is what :func:`claim_denial_view` says from the claim's classified adjustments (ties
+    to the alphabetically first category, reversals, status 4, PR shares, nothing)."""
+    rem = remittance(
+        "TRACE-VIEW",
+        "PAYER1",
+        claim(
+            "TIE", "1", "100", "40", line("100", "40", adj("CO", "50", "30"), adj("CO", "97", "30"))
+        ),
+        claim("FOUR", "4", "80", "0", line("80", "0", adj("CO", "45", "80"))),
+        claim("REV", "22", "-100", "-60", line("-100", "-60", adj("CO", "50", "-40"))),
+        claim("PR", "1", "100", "0", line("100", "0", adj("PR", "96", "100"), remarks=["N386"])),
+        claim("ZERO", "1", "100", "0", line("100", "0", adj("CO", "50", "100"))),
+        claim("PAID", "1", "100", "90", line("100", "90", adj("CO", "45", "10"))),
+        claim("NET", "1", "100", "100", line("100", "100", adj("CO", "50", "-5"))),
+        claim("NONE", "1", "100", "100", line("100", "100")),
+    )
+    claim_ids = _store_only(engine, [rem], "view")
+    with engine.begin() as conn:
+        summary = classify_claims(conn, claim_ids, RULES)
+        again = classify_claims(conn, claim_ids, RULES)
+        claims = conn.execute(select(CLAIM).order_by(CLAIM.c.id)).mappings().all()
+        adjustments = conn.execute(select(ADJ)).mappings().all()
+    # stored as paid with nothing denied: all but PAID and NONE change, once
+    assert (summary.claims_updated, again.claims_updated) == (len(claims) - 2, 0)
+    seen = set()
+    for row in claims:
+        denied: dict[tuple[str | None, str | None], Decimal] = {}
+        patient = Decimal(0)
+        for a in adjustments:
+            if a["claim_id"] != row["id"]:
+                continue
+            if a["is_denial"]:
+                key = (a["category"], a["family"])
+                denied[key] = denied.get(key, Decimal(0)) + a["amount"]
+            if a["group_code"] == "PR":
+                patient += a["amount"]
+        view = claim_denial_view(row["status"], row["paid"], denied, patient)
+        stored = (
+            row["denial_status"],
+            row["primary_denial_category"],
+            row["primary_denial_family"],
+            row["denied_amount"],
+        )
+        assert stored == (
+            view.denial_status,
+            view.primary_category,
+            view.primary_family,
+            view.denied_amount,
+        ), row["patient_control_number"]
+        seen.add(view.denial_status)
+    assert seen == {"paid", "partially_denied", "fully_denied"}
