@@ -7,7 +7,7 @@ DuckDB, Arrow, NumPy and SciPy into every ``denialops`` command):
 - :mod:`.engine`: ``open_analytics(url_or_engine) -> AnalyticsDB``,
   ``AnalyticsDB.from_parquet(dir)``
 - :mod:`.metrics`: ``compute_kpis(db, by=..., since=..., until=..., filters=...) -> KpiReport``,
-  ``METRICS``, ``LaborCost``
+  ``METRICS`` (cost per worked appeal uses ``denialops.work.priority.PrioritySettings``)
 - :mod:`.pareto`: ``pareto(db, cause=..., measure=..., share=..., filters=...)``
 - :mod:`.trend`: ``trend(db, by=..., freq=..., event=...)``, ``detect_spikes(values)``,
   ``event_effect(db, by=..., event_date=...)``

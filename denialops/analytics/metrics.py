@@ -31,6 +31,7 @@ from denialops.analytics.dimensions import (
 )
 from denialops.analytics.engine import AnalyticsDB
 from denialops.money import CENT, ZERO, fmt
+from denialops.work.priority import PrioritySettings, load_settings
 
 
 @dataclass(frozen=True)
@@ -124,21 +125,6 @@ AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 DEADLINE_BUCKETS = ("overdue", "due_0_7", "due_8_30", "due_31_plus", "no_deadline")
 
 
-@dataclass(frozen=True)
-class LaborCost:
-    """What an appeal costs to work: hourly rate times hours per appeal kind."""
-
-    hourly_rate: Decimal = Decimal("45.00")
-    hours_by_kind: Mapping[str, Decimal] = field(
-        default_factory=lambda: {
-            "appeal": Decimal("1.5"),
-            "peer_to_peer": Decimal("1.0"),
-            "external_review": Decimal("3.0"),
-        }
-    )
-    default_hours: Decimal = Decimal("1.5")
-
-
 @dataclass
 class KpiGroup:
     key: dict[str, str]
@@ -185,14 +171,18 @@ def compute_kpis(
     since: date | None = None,
     until: date | None = None,
     filters: Mapping[str, str] | None = None,
-    labor: LaborCost | None = None,
+    costs: PrioritySettings | None = None,
     as_of: date | None = None,
 ) -> KpiReport:
-    """All metrics of :data:`METRICS`, for the period, cut by ``by``."""
+    """All metrics of :data:`METRICS`, for the period, cut by ``by``.
+
+    ``costs`` is the one cost model (default :func:`denialops.work.priority.load_settings`,
+    the settings the priority score uses): cost per worked appeal sums
+    ``costs.work_cost(case owner, appeal kind)`` over the appeals submitted."""
     cuts = check_dimensions(by)
     filters = dict(filters or {})
     check_dimensions(list(filters))
-    labor = labor or LaborCost()
+    costs = costs or load_settings()
     as_of = as_of or until or datetime.now(UTC).date()
 
     if db.has_cube and _cube_serves(cuts, filters):
@@ -204,7 +194,7 @@ def compute_kpis(
             denials = _denial_side_per_claim(db, cuts, filters, since, until, claims)
         else:
             denials = _denial_side_per_adjustment(db, cuts, filters, since, until)
-    work = _work_side(db, cuts, filters, since, until, labor, as_of) if db.has_work else {}
+    work = _work_side(db, cuts, filters, since, until, costs, as_of) if db.has_work else {}
 
     keys: set[Key] = set(denials)
     claim_positions = [i for i, n in enumerate(cuts) if n in CLAIM_DIMENSIONS]
@@ -528,7 +518,7 @@ def _work_side(
     filters: Mapping[str, str],
     since: date | None,
     until: date | None,
-    labor: LaborCost,
+    costs: PrioritySettings,
     as_of: date,
 ) -> dict[Key, dict[str, Any]]:
     """Appeals, decisions, resubmissions, open cases and write-offs from the work facts.
@@ -556,7 +546,7 @@ def _work_side(
         SELECT {"DISTINCT" if denial_join else ""} {aliases + "," if aliases else ""}
                k.case_id, k.state, k.closed, k.outcome, k.at_risk_cents, k.expected_cents,
                k.recovered_cents, k.determination_date, k.next_deadline, k.closed_on,
-               k.resubmitted_on, k.first_appeal_on
+               k.resubmitted_on, k.first_appeal_on, k.owner AS case_owner
         FROM fact_case k {join} WHERE {dim_where}
     """
 
@@ -565,7 +555,6 @@ def _work_side(
         params.update(extra)
         return cond
 
-    hours = " ".join(f"WHEN '{kind}' THEN {value}" for kind, value in labor.hours_by_kind.items())
     submitted = period("p.submitted_on", "sub")
     decided = f"p.is_decision = 1 AND {period('p.decided_on', 'dec')}"
     key_list = ", ".join(f"k.{k}" for k in keys)
@@ -577,14 +566,24 @@ def _work_side(
                {_when(f"{decided} AND p.outcome IN ('won', 'partially_won')")}
                    AS appeals_overturned,
                {_when(decided, "p.recovered_cents")} AS appeal_recovered,
-               {_when(submitted, f"CASE p.kind {hours} ELSE {labor.default_hours} END")}
-                   AS labor_hours,
                AVG(CASE WHEN {decided} THEN {db.days("p.decided_on", "p.submitted_on")} END)
                    AS cycle_days
         FROM fact_appeal p JOIN cases k ON k.case_id = p.case_id
         {_group_by([f"k.{k}" for k in keys])}
     """
     appeals = _grouped(db, appeals_sql, params, len(cuts))
+    worked_sql = f"""
+        WITH cases AS ({cases})
+        SELECT {key_list + "," if keys else ""} k.case_owner, p.kind, COUNT(*) AS appeals
+        FROM fact_appeal p JOIN cases k ON k.case_id = p.case_id
+        WHERE {submitted}
+        {_group_by([*(f"k.{k}" for k in keys), "k.case_owner", "p.kind"])}
+    """
+    labor: dict[Key, Decimal] = {}
+    for row in db.described(worked_sql, params)[1]:
+        key, (owner, kind, count) = tuple(row[: len(cuts)]), row[len(cuts) :]
+        cost = costs.work_cost(str(owner or ""), str(kind or "appeal")) * int(count)
+        labor[key] = labor.get(key, ZERO) + cost
 
     as_of_sql = db.date_param("as_of")
     params["as_of"] = as_of
@@ -646,7 +645,7 @@ def _work_side(
         out[key] = {
             **case_rows.get(key, {}),
             **appeals.get(key, {}),
-            "hourly_rate": labor.hourly_rate,
+            "labor_cost": labor.get(key, ZERO),
         }
     return out
 
@@ -760,7 +759,7 @@ def _work_metrics(work: Mapping[str, Any] | None, npsr: Decimal) -> dict[str, An
     volume = _int(work.get("appeal_volume"))
     decided = _int(work.get("appeals_decided"))
     recovered = _dollars(work.get("appeal_recovered"))
-    labor_cost = Decimal(str(work.get("labor_hours") or 0)) * _hourly_rate(work)
+    labor_cost = Decimal(work.get("labor_cost") or ZERO)
     write_offs = _dollars(work.get("write_offs"))
     denials_decided = _int(work.get("denials_decided"))
     return {
@@ -796,10 +795,6 @@ def _work_metrics(work: Mapping[str, Any] | None, npsr: Decimal) -> dict[str, An
     }
 
 
-def _hourly_rate(work: Mapping[str, Any]) -> Decimal:
-    return Decimal(work.get("hourly_rate") or ZERO)
-
-
 __all__ = [
     "AGING_BUCKETS",
     "CLAIMS_BASIS",
@@ -809,7 +804,6 @@ __all__ = [
     "METRIC_IDS",
     "KpiGroup",
     "KpiReport",
-    "LaborCost",
     "Metric",
     "compute_kpis",
 ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -127,8 +126,13 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         hourly_rate: Annotated[
-            str, typer.Option("--hourly-rate", help="Labor cost per hour of appeal work, dollars.")
-        ] = "45.00",
+            str | None,
+            typer.Option(
+                "--hourly-rate",
+                hidden=True,
+                help="Removed: the cost of an appeal comes from priority.yaml.",
+            ),
+        ] = None,
         plot: PlotOption = None,
         from_parquet: ParquetOption = None,
         db: DbOption = None,
@@ -142,7 +146,7 @@ def register(app: typer.Typer) -> None:
             report_table,
             write_text_atomic,
         )
-        from denialops.analytics.metrics import LaborCost, compute_kpis
+        from denialops.analytics.metrics import compute_kpis
         from denialops.files import check_output_path
 
         with user_errors():
@@ -155,12 +159,12 @@ def register(app: typer.Typer) -> None:
             for path in (out, plot):
                 if path is not None:
                     check_output_path(path)
-            try:
-                labor = LaborCost(hourly_rate=Decimal(hourly_rate))
-            except InvalidOperation:
+            if hourly_rate is not None:
                 raise DenialopsError(
-                    f"--hourly-rate must be a number, got {hourly_rate!r}"
-                ) from None
+                    "--hourly-rate was removed: cost per worked appeal uses the priority "
+                    "score's costs (cost_by_owner and effort_by_kind in priority.yaml; "
+                    "another file with $DENIALOPS_PRIORITY)"
+                )
             analytics = _open(db, from_parquet)
             try:
                 report = compute_kpis(
@@ -169,7 +173,6 @@ def register(app: typer.Typer) -> None:
                     since=_date(since, "--since"),
                     until=_date(until, "--until"),
                     filters=_filters(where),
-                    labor=labor,
                     as_of=_date(as_of, "--as-of"),
                 )
             finally:

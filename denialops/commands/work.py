@@ -429,8 +429,9 @@ def case_move(
         str | None,
         typer.Option(
             "--decided-on",
-            help="With --next-level: the payer's decision date on the pending level "
-            "(YYYY-MM-DD); the next level's window counts from it.",
+            help="Required when escalating (--next-level, or to external_review or back to "
+            "appealed while a level is pending): the payer's decision date on the pending "
+            "level (YYYY-MM-DD); the next level's window counts from it.",
         ),
     ] = None,
     user: UserOption = None,

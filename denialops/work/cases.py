@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, select
 
-from denialops.errors import StateTransitionError, StoreError
+from denialops.errors import InputError, StateTransitionError, StoreError
 from denialops.money import ZERO
 from denialops.vocabulary import OWNERS
 from denialops.work import states
@@ -544,8 +544,11 @@ def move(
     A move to the state the case is already in does nothing (so a repeated command is
     harmless) unless ``next_level`` asks for the next appeal level; ``decided_on`` is the
     payer's decision on the pending level (it is then recorded as upheld, and the next
-    level's window counts from it), without it the pending level is closed as escalated,
-    which is not a decision. Levels never pass the payer profile's number of levels.
+    level's window counts from it). Escalating by hand (a new level while one is pending:
+    ``next_level``, ``external_review``, back to ``appealed`` from peer-to-peer) requires
+    ``decided_on`` (:class:`~denialops.errors.InputError` otherwise): the payer decided the
+    pending level on that date, so it must be on or after the level was filed and not
+    after ``on``. Levels never pass the payer profile's number of levels.
     Leaving an open appeal for a disposition closes it as withdrawn (not a decision).
     ``on`` is the business date of the step (default today, UTC).
     """
@@ -572,11 +575,10 @@ def move(
         day = on or now().date()
         changes: dict[str, object] = {"state": new_state}
         pending = open_appeal(conn, case_id)
-        if pending is not None and new_state in _APPEAL_STATES:
-            if decided_on is not None:
-                close_appeal(conn, pending, "upheld", decided_on, ZERO, source="user")
-            else:
-                close_appeal(conn, pending, "escalated", day, None, source=None)
+        escalating = pending is not None and new_state in _APPEAL_STATES
+        check_decision_date(case, pending if escalating else None, decided_on, day)
+        if pending is not None and escalating:
+            close_appeal(conn, pending, "upheld", decided_on or day, ZERO, source="user")
         if new_state in _APPEAL_STATES:
             level = case.appeal_level + 1
             window = compute_deadline(
@@ -633,6 +635,38 @@ def move(
         if note:
             add_note(conn, case_id, note, user=user)
         return updated
+
+
+def check_decision_date(
+    case: Case, pending: Any | None, decided_on: date | None, day: date
+) -> None:
+    """The one rule for escalating by hand (CLI and web call :func:`move`): filing the
+    next level while one is pending needs the payer's decision date on the pending level,
+    on or after that level was filed and not after the move's date; a decision date is
+    refused on a move that escalates nothing."""
+    if pending is None:
+        if decided_on is not None:
+            raise InputError(
+                f"case {case.id}: a decision date (--decided-on) applies only when "
+                "escalating a pending appeal to the next level"
+            )
+        return
+    level = int(pending.level)
+    if decided_on is None:
+        raise InputError(
+            f"case {case.id}: escalating needs the payer's decision date on level {level} "
+            "(--decided-on YYYY-MM-DD); the next level's window counts from it"
+        )
+    if decided_on < pending.submitted_on:
+        raise InputError(
+            f"case {case.id}: decision date {decided_on.isoformat()} is before level {level} "
+            f"was filed ({pending.submitted_on.isoformat()})"
+        )
+    if decided_on > day:
+        raise InputError(
+            f"case {case.id}: decision date {decided_on.isoformat()} is after the move's "
+            f"date {day.isoformat()}"
+        )
 
 
 def _check_patient_billing(conn: Connection, case: Case) -> None:

@@ -95,7 +95,8 @@ class PrioritySettings(BaseModel):
         """Dollars to work one appeal of ``kind`` at ``owner``'s desk: the one cost model.
 
         The priority score subtracts ``work_cost(owner)`` (an appeal); the cost per worked
-        appeal KPI should sum ``work_cost(case owner, appeal kind)`` over worked appeals,
+        appeal KPI (:func:`denialops.analytics.metrics.compute_kpis`) sums
+        ``work_cost(case owner, appeal kind)`` over the appeals submitted,
         so both read the same minutes and hourly costs (``cost_by_owner``) and the same
         effort multipliers (``effort_by_kind``, 1 for an appeal).
         """

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from denialops.analytics.dimensions import UnknownDimensionError
 from denialops.analytics.engine import AnalyticsDB, open_analytics
-from denialops.analytics.metrics import METRIC_IDS, LaborCost, compute_kpis
+from denialops.analytics.metrics import METRIC_IDS, compute_kpis
 from denialops.store.db import make_engine
 from denialops.store.migrate import upgrade
 from tests.analytics import factory
@@ -117,8 +117,7 @@ def test_claim_and_denial_metrics(db: AnalyticsDB) -> None:
 
 
 def test_work_register_metrics(db: AnalyticsDB) -> None:
-    labor = LaborCost(hourly_rate=D("50.00"))
-    m = compute_kpis(db, as_of=AS_OF, labor=labor).to_json()["metrics"]
+    m = compute_kpis(db, as_of=AS_OF).to_json()["metrics"]
     assert m["appeal_volume"] == 3
     assert m["appeals_decided"] == 2
     assert m["appeal_overturn_rate"] == rate(1, 2)
@@ -131,8 +130,10 @@ def test_work_register_metrics(db: AnalyticsDB) -> None:
     assert m["days_from_denial_to_resolution"] == 36.0  # Feb 15 - Jan 10
     assert m["appeal_recovered_dollars"] == "50.00"
     assert m["recovery_per_worked_appeal"] == cents(D("50.00") / 2) == "25.00"
-    # hours: appeal 1.5 + peer-to-peer 1.0 + appeal 1.5 = 4.0 at $50 over 3 appeals
-    assert m["cost_per_worked_appeal"] == cents(D("4.0") * D("50.00") / 3) == "66.67"
+    # the priority score's cost model (priority.yaml): every factory case is billing's,
+    # 15 minutes at $35.00 an hour = $8.75 an appeal, a peer-to-peer 0.75 of it:
+    # (8.75 + 6.5625 + 8.75) / 3 appeals
+    assert m["cost_per_worked_appeal"] == cents(D("24.0625") / 3) == "8.02"
     # (Mar 1 - Jan 25 = 35) and (Feb 11 - Feb 1 = 10)
     assert m["appeal_cycle_time_days"] == (35 + 10) / 2
     # K1: Jan 25 - Jan 10 = 15; K4: Feb 1 - Jan 20 = 12

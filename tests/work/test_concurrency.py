@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -165,7 +166,9 @@ def test_levels_never_pass_the_payer_maximum_even_after_reopening(db_url: str) -
     for step in ("triaged", "in_progress", "appealed"):
         move(engine, 1, step, user="ann")
     for _ in range(4):
-        move(engine, 1, "appealed", user="ann", next_level=True)
+        move(
+            engine, 1, "appealed", user="ann", next_level=True, decided_on=datetime.now(UTC).date()
+        )
     assert get_case(engine, 1).appeal_level == 5  # Medicare (filing MB) has five levels
     for step in ("lost", "reopened", "in_progress"):
         move(engine, 1, step, user="ann")

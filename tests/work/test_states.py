@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -16,6 +16,7 @@ from denialops.errors import StateTransitionError
 from denialops.work import TRANSITIONS, events, get_case, move
 from denialops.work.cases import appeal_t, case_t
 from denialops.work.states import MAX_APPEAL_LEVEL, check_move
+from denialops.work.store import open_appeal
 from tests.work.builders import claim, ingest, remittance
 
 EDGES = [(src, dst) for src, targets in TRANSITIONS.items() for dst in targets]
@@ -73,7 +74,18 @@ def test_allowed_move_is_made_and_audited(
     trail_before = len(events(engine, case_id))
 
     again = src == dst == "appealed"
-    after = move(engine, case_id, dst, user="ann", note=f"{src} to {dst}", next_level=again)
+    with engine.connect() as conn:
+        pending = open_appeal(conn, case_id)
+    escalates = pending is not None and dst in ("appealed", "external_review")
+    after = move(
+        engine,
+        case_id,
+        dst,
+        user="ann",
+        note=f"{src} to {dst}",
+        next_level=again,
+        decided_on=datetime.now(UTC).date() if escalates else None,
+    )
 
     assert after.state == dst
     assert after.version == before.version + 1
@@ -156,10 +168,19 @@ def test_appeal_levels_stop_at_the_maximum(many_cases: tuple[Engine, Iterator[in
         date(2026, 7, 1),
     ]
     for level, day in enumerate(days, start=1):
-        case = move(engine, case_id, "appealed", user="ann", on=day, next_level=level > 1)
+        decided = day - timedelta(days=2) if level > 1 else None
+        case = move(
+            engine,
+            case_id,
+            "appealed",
+            user="ann",
+            on=day,
+            next_level=level > 1,
+            decided_on=decided,
+        )
         assert case.appeal_level == level
     with pytest.raises(StateTransitionError, match=f"beyond level {MAX_APPEAL_LEVEL}"):
-        move(engine, case_id, "appealed", user="ann", next_level=True)
+        move(engine, case_id, "appealed", user="ann", next_level=True, decided_on=days[-1])
     with engine.connect() as conn:
         rows = conn.execute(
             select(
@@ -168,12 +189,12 @@ def test_appeal_levels_stop_at_the_maximum(many_cases: tuple[Engine, Iterator[in
             .where(appeal_t.c.case_id == case_id)
             .order_by(appeal_t.c.level)
         ).all()
-    # each new level closes the one before it as escalated: no decision was recorded
+    # each new level closes the one before it as upheld on the payer's decision date
     assert [tuple(r) for r in rows] == [
-        (1, days[0], None, "escalated"),
-        (2, days[1], None, "escalated"),
-        (3, days[2], None, "escalated"),
-        (4, days[3], None, "escalated"),
+        (1, days[0], days[1] - timedelta(days=2), "upheld"),
+        (2, days[1], days[2] - timedelta(days=2), "upheld"),
+        (3, days[2], days[3] - timedelta(days=2), "upheld"),
+        (4, days[3], days[4] - timedelta(days=2), "upheld"),
         (5, days[4], None, None),
     ]
 

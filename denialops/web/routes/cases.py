@@ -75,8 +75,8 @@ def queue_filter(
         carc=(carc or "").strip() or None,
         min_amount=_amount("min_amount", min_amount),
         max_amount=_amount("max_amount", max_amount),
-        date_from=_day("date_from", date_from),
-        date_to=_day("date_to", date_to),
+        date_from=day_field("date_from", date_from),
+        date_to=day_field("date_to", date_to),
         overdue=overdue,
         search=(q or "").strip() or None,
         include_closed=include_closed,
@@ -96,7 +96,7 @@ def _amount(name: str, text: str | None) -> Decimal | None:
     return value
 
 
-def _day(name: str, text: str | None) -> date | None:
+def day_field(name: str, text: str | None) -> date | None:
     if not text or not text.strip():
         return None
     try:
@@ -144,6 +144,10 @@ class MoveIn(BaseModel):
     state: str = Field(min_length=1, max_length=24)
     note: str | None = Field(default=None, max_length=4000)
     version: int | None = Field(default=None, ge=1, le=MAX_ID)
+    next_level: bool = False
+    """appealed -> appealed: file the next appeal level."""
+    decided_on: date | None = None
+    """The payer's decision date on the pending level: required when escalating."""
 
 
 def _case_out(case: Case) -> dict[str, Any]:
@@ -154,7 +158,14 @@ def _case_out(case: Case) -> dict[str, Any]:
 def move_case(case: CaseDep, body: MoveIn, actor: Worker, engine: EngineDep) -> dict[str, Any]:
     """Move the case along an allowed edge (409 with the allowed moves otherwise)."""
     moved = move(
-        engine, case.id, body.state, user=actor.login, note=body.note, expected_version=body.version
+        engine,
+        case.id,
+        body.state,
+        user=actor.login,
+        note=body.note,
+        expected_version=body.version,
+        next_level=body.next_level,
+        decided_on=body.decided_on,
     )
     return _case_out(moved)
 

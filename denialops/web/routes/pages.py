@@ -23,7 +23,7 @@ from denialops.web.readmodel import (
     record_case_view,
 )
 from denialops.web.render import render_page
-from denialops.web.routes.cases import CaseDep, FilterDep, Sort
+from denialops.web.routes.cases import CaseDep, FilterDep, Sort, day_field
 from denialops.work import add_note, assign, move, set_owner
 from denialops.work.cases import OWNERS
 from denialops.work.queue import QueueFilters
@@ -122,8 +122,20 @@ def case_move(
     state: Annotated[str, Form(max_length=24)],
     note: Annotated[str, Form(max_length=4000)] = "",
     version: Annotated[int | None, Form()] = None,
+    decided_on: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    move(engine, case.id, state, user=actor.login, note=note or None, expected_version=version)
+    """Choosing the state the case is in (appealed) files the next level; escalating
+    needs the payer's decision date (the library refuses the move without it)."""
+    move(
+        engine,
+        case.id,
+        state,
+        user=actor.login,
+        note=note or None,
+        expected_version=version,
+        next_level=state == case.state,
+        decided_on=day_field("decided_on", decided_on),
+    )
     return _back(case.id)
 
 
