@@ -56,6 +56,7 @@ COMMAND_MODULES = (
     "serve",
     "users",
     "plans",
+    "spark",
 )
 
 

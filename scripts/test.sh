@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/ensure_postgres.sh
 bash scripts/ensure_chromium.sh
+bash scripts/ensure_java.sh
 echo "==> ruff" >&2
 .venv/bin/ruff check denialops tests bench
 .venv/bin/ruff format --check denialops tests bench

@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from denialops.errors import X12Error
-from denialops.money import ZERO, fmt, total
-from denialops.store.load import StoredRemittance
+from denialops.money import ZERO, fmt
+from denialops.store.load import ClaimTotals, StoredRemittance
 from denialops.x12.remittance import Remittance
 
 
@@ -83,15 +83,20 @@ class IngestSummary:
             return None
         return (Decimal(self.denied_claims) / Decimal(self.claims)).quantize(Decimal("0.0001"))
 
-    def add_stored(self, rem: Remittance, stored: StoredRemittance) -> None:
+    def add_stored(
+        self, rem: Remittance, stored: StoredRemittance, totals: ClaimTotals | None = None
+    ) -> None:
+        """Count a stored set; ``totals`` stand for ``rem.claims`` when its claims were
+        stored as they were read (then ``rem.claims`` holds only the last of them)."""
         self.transactions += 1
         self.claims += stored.claims
         self.service_lines += stored.service_lines
         self.adjustments += stored.adjustments
         self.reversals += stored.reversals_read
         self.reversals_linked += stored.reversals_linked
-        self.total_charge += total(c.charge for c in rem.claims)
-        self.total_paid += rem.claim_total_paid()
+        sums = totals if totals is not None else ClaimTotals.of(rem.claims)
+        self.total_charge += sums.charge
+        self.total_paid += sums.paid
         amount = rem.payment.amount
         self.bpr_total += -amount if rem.payment.credit_debit == "D" else amount
         self.plb_total += rem.provider_adjustment_total()
