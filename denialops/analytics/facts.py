@@ -500,6 +500,11 @@ def _remember_cells(conn: Connection, sql: _Sql, *, fresh: bool) -> None:
                 "facility VARCHAR(64), facility_type VARCHAR(16), remit_date DATE)"
             )
         )
+        # indexed: the dedupe below and the cube's refresh look cells up one by one
+        columns = ", ".join(CELL)
+        conn.execute(
+            text(f"CREATE INDEX IF NOT EXISTS ix_tmp_fact_cells ON tmp_fact_cells ({columns})")
+        )
         conn.execute(text("DELETE FROM tmp_fact_cells"))
     cell = ", ".join(CELL)
     qualified = ", ".join(f"f.{c}" for c in CELL)
