@@ -46,14 +46,8 @@ PROCESS_STEPS = (
 )
 OWNERS = ("patient_access", "ur_cdi", "coding_him", "billing", "managed_care")
 """Who works a denial: the classification's owner and the work queue's owner filter."""
-NEXT_ACTIONS = (
-    "correct_and_resubmit",
-    "appeal",
-    "bill_patient",
-    "bill_next_payer",
-    "write_off",
-    "review",
-)
+# Next actions: ``denialops.classify.NextAction`` (the classification's vocabulary; a
+# shorter copy that lived here was out of date and unused).
 GROUP_CODES = ("CO", "PR", "OA", "PI", "CR")
 
 # --------------------------------------------------------------------------- case states
@@ -63,6 +57,20 @@ OUTCOMES = ("won", "partially_won", "lost")
 DISPOSITIONS = ("written_off", "billed_patient", "billed_next_payer")
 """Decisions that need no payer: close a case too."""
 CLOSED_STATES = frozenset(OUTCOMES + DISPOSITIONS)
+
+# --------------------------------------------------------------------------- case kinds
+
+DENIAL_KIND = "denial"
+"""A case about a denied claim (opened from the classification's denials)."""
+UNDERPAYMENT_KIND = "underpayment"
+"""A case about contractual lines the payer allowed below the loaded fee schedule."""
+CASE_KINDS = (DENIAL_KIND, UNDERPAYMENT_KIND)
+UNDERPAYMENT_CATEGORY = "underpayment"
+UNDERPAYMENT_FAMILY = "administrative"
+"""Contract terms are an administrative matter (seed 001's families)."""
+UNDERPAYMENT_OWNER = "managed_care"
+"""Payer contracting: the desk that knows the contract and disputes payments under it."""
+UNDERPAYMENT_NEXT_ACTION = "dispute_underpayment"
 
 
 def sql_list(values: Iterable[str]) -> str:

@@ -89,6 +89,11 @@ class PostgresServer:
         return subprocess.run(command, capture_output=True, text=True, check=False, cwd="/")
 
     def start(self) -> None:
+        self.initdb()
+        self.launch()
+
+    def initdb(self) -> None:
+        """A new cluster in the data directory."""
         self.root.mkdir(parents=True, exist_ok=True)
         if self.run_as:
             entry = pwd.getpwnam(self.run_as)
@@ -107,10 +112,14 @@ class PostgresServer:
         )
         if done.returncode != 0:
             raise RuntimeError(f"initdb failed: {done.stderr.strip() or done.stdout.strip()}")
+
+    def launch(self, extra_options: str = "") -> None:
+        """Start the server on the data directory and wait until it accepts connections."""
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.root} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+            f" {extra_options}"
+        ).rstrip()
         done = self._run(
             [
                 str(self.bindir / "pg_ctl"),

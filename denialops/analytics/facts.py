@@ -137,6 +137,14 @@ def _has_work(conn: Connection) -> bool:
     return bool(cache["has_work"])
 
 
+def _denial_cases(conn: Connection) -> str:
+    """The denial cases as a table expression: underpayment cases (revision 0012) are not
+    denials and stay out of every denial KPI."""
+    if "kind" in _columns(conn, "denial_case"):
+        return "(SELECT * FROM denial_case WHERE kind = 'denial')"
+    return "denial_case"
+
+
 def _columns(conn: Connection, table: str) -> set[str]:
     """A table's columns (cached on the connection: ingest refreshes batch after batch)."""
     cache = conn.info.setdefault("denialops_fact_columns", {})
@@ -443,7 +451,7 @@ def _insert_cases(conn: Connection, sql: _Sql, scope: bool, case_scope: str = ""
                COALESCE(k.family, '(unclassified)'), COALESCE(k.category, '(unclassified)'),
                COALESCE(k.owner, '(unassigned)'),
                {copy}
-        FROM denial_case k {claim_scope} {case_scope}
+        FROM {_denial_cases(conn)} k {claim_scope} {case_scope}
         JOIN fact_claim f ON f.claim_id = k.claim_id
     """
     return int(conn.execute(text(statement)).rowcount or 0)
@@ -462,7 +470,7 @@ def _insert_appeals(conn: Connection, sql: _Sql, scope: bool, case_scope: str = 
         SELECT p.id, p.case_id, k.claim_id, p.level, p.kind, p.submitted_on, p.decided_on,
                CASE WHEN {decision} THEN 1 ELSE 0 END, COALESCE(p.outcome, ''),
                {sql.cents("p.recovered")}
-        FROM appeal p JOIN denial_case k ON k.id = p.case_id {claim_scope} {case_scope}
+        FROM appeal p JOIN {_denial_cases(conn)} k ON k.id = p.case_id {claim_scope} {case_scope}
     """
     conn.execute(text(statement))
 
@@ -492,15 +500,22 @@ def _remember_cells(conn: Connection, sql: _Sql, *, fresh: bool) -> None:
                 "facility VARCHAR(64), facility_type VARCHAR(16), remit_date DATE)"
             )
         )
+        # indexed: the dedupe below and the cube's refresh look cells up one by one
+        columns = ", ".join(CELL)
+        conn.execute(
+            text(f"CREATE INDEX IF NOT EXISTS ix_tmp_fact_cells ON tmp_fact_cells ({columns})")
+        )
         conn.execute(text("DELETE FROM tmp_fact_cells"))
     cell = ", ".join(CELL)
     qualified = ", ".join(f"f.{c}" for c in CELL)
+    # The scope's claims by primary key, then EXCEPT: written as a join with a correlated
+    # NOT EXISTS, SQLite walked every fact_claim row and scanned the cells per row
+    # (7.5 s of a 5,000-claim batch at 160,000 claims; bench/RESULTS.md, "Scale").
     conn.execute(
         text(
-            f"INSERT INTO tmp_fact_cells ({cell}) SELECT DISTINCT {qualified} "
-            "FROM fact_claim f JOIN tmp_fact_scope sc ON sc.claim_id = f.claim_id "
-            f"WHERE NOT EXISTS (SELECT 1 FROM tmp_fact_cells t WHERE "
-            f"{' AND '.join(f't.{c} = f.{c}' for c in CELL)})"
+            f"INSERT INTO tmp_fact_cells ({cell}) SELECT {qualified} FROM fact_claim f "
+            "WHERE f.claim_id IN (SELECT claim_id FROM tmp_fact_scope) "
+            f"EXCEPT SELECT {cell} FROM tmp_fact_cells"
         )
     )
 
@@ -514,9 +529,12 @@ def _refresh_cube(conn: Connection, sql: _Sql, *, cells: bool) -> None:
     """Re-sum the cube for the remembered cells (or all of it)."""
     if cells:
         match = " AND ".join(f"t.{c} = fact_cube.{c}" for c in CELL)
+        # driven from the cells' days (ix_fact_cube_remit_date_payer_id), not a scan of the
+        # whole cube with a lookup per row
         conn.execute(
             text(
-                f"DELETE FROM fact_cube WHERE EXISTS (SELECT 1 FROM tmp_fact_cells t WHERE {match})"
+                "DELETE FROM fact_cube WHERE remit_date IN (SELECT remit_date FROM tmp_fact_cells) "
+                f"AND EXISTS (SELECT 1 FROM tmp_fact_cells t WHERE {match})"
             )
         )
     else:
@@ -653,6 +671,12 @@ def staleness(conn: Connection) -> Staleness:
     """Compare the facts with their sources without reading either in full."""
     out = Staleness()
     version = _get_meta(conn, "schema_version")
+    if version is None and _any_row(conn, "fact_claim"):
+        # Facts written batch by batch by the ingest pipeline, which leaves the
+        # bookkeeping to the first report: find what is missing (one pass over the
+        # claims' ids, once) instead of rebuilding every fact (minutes at 1 M claims).
+        version = str(FACT_SCHEMA_VERSION)
+        out.marks_behind = True
     if version != str(FACT_SCHEMA_VERSION):
         (claims,) = conn.execute(text("SELECT COUNT(*) FROM (SELECT 1 FROM claim LIMIT 1) x")).one()
         out.rebuild = bool(claims) or version is not None
@@ -669,10 +693,13 @@ def staleness(conn: Connection) -> Staleness:
         {"m": claim_mark},
     ).scalars()
     out.claim_ids = [int(i) for i in missing]
+    # Driven from the history rows past the mark (usually none): written as a join,
+    # SQLite walked every adjustment's claim index and probed the history per row
+    # (~3 s at 4.4 M adjustments); IN (...) looks up only the adjustments named.
     reclassified = conn.execute(
         text(
-            "SELECT DISTINCT a.claim_id FROM classification_history h "
-            "JOIN adjustment a ON a.id = h.adjustment_id WHERE h.id > :m"
+            "SELECT DISTINCT a.claim_id FROM adjustment a WHERE a.id IN "
+            "(SELECT h.adjustment_id FROM classification_history h WHERE h.id > :m)"
         ),
         {"m": history_mark},
     ).scalars()
@@ -681,21 +708,23 @@ def staleness(conn: Connection) -> Staleness:
     (history_top,) = conn.execute(
         text("SELECT COALESCE(MAX(id), 0) FROM classification_history")
     ).one()
-    out.marks_behind = int(claim_top) > claim_mark or int(history_top) > history_mark
+    out.marks_behind |= int(claim_top) > claim_mark or int(history_top) > history_mark
     if _has_work(conn):
+        cases = _denial_cases(conn)
         sums = conn.execute(
             text(
-                "SELECT (SELECT COUNT(*) FROM denial_case), "
-                "(SELECT COALESCE(SUM(version), 0) FROM denial_case), "
+                f"SELECT (SELECT COUNT(*) FROM {cases} c), "
+                f"(SELECT COALESCE(SUM(version), 0) FROM {cases} c), "
                 "(SELECT COUNT(*) FROM fact_case), "
                 "(SELECT COALESCE(SUM(case_version), 0) FROM fact_case), "
-                "(SELECT COUNT(*) FROM appeal), (SELECT COUNT(*) FROM fact_appeal)"
+                f"(SELECT COUNT(*) FROM appeal p JOIN {cases} c ON c.id = p.case_id), "
+                "(SELECT COUNT(*) FROM fact_appeal)"
             )
         ).one()
         if (sums[0], sums[1], sums[4]) != (sums[2], sums[3], sums[5]):
             changed = conn.execute(
                 text(
-                    "SELECT k.id FROM denial_case k LEFT JOIN fact_case f ON f.case_id = k.id "
+                    f"SELECT k.id FROM {cases} k LEFT JOIN fact_case f ON f.case_id = k.id "
                     "WHERE f.case_id IS NULL OR f.case_version <> k.version "
                     "OR (SELECT COUNT(*) FROM appeal p WHERE p.case_id = k.id) <> "
                     "(SELECT COUNT(*) FROM fact_appeal q WHERE q.case_id = k.id)"
@@ -703,6 +732,10 @@ def staleness(conn: Connection) -> Staleness:
             ).scalars()
             out.case_ids = [int(i) for i in changed]
     return out
+
+
+def _any_row(conn: Connection, table: str) -> bool:
+    return conn.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first() is not None
 
 
 def catch_up(conn: Connection) -> RefreshResult:

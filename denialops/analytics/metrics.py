@@ -604,9 +604,12 @@ def _work_side(
         {_when("open_now = 1 AND days_left IS NULL")} AS "deadline_no_deadline"
     """
     decided_case = f"outcome <> '' AND closed_on IS NOT NULL AND {closed}"
+    # ``aged`` is MATERIALIZED: inlined, SQLite re-evaluated open_now, age and days_left
+    # (two julianday() calls each) in every one of the ~30 sums that name them, which was
+    # 80% of a KPI report's time at 1 M claims (docs/kpis.md, "Speed").
     cases_sql = f"""
         WITH cases AS ({cases}),
-        aged AS (
+        aged AS MATERIALIZED (
             SELECT c.*,
                    CASE WHEN determination_date <= {as_of_sql}
                              AND (closed = 0 OR (closed_on IS NOT NULL

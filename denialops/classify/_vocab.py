@@ -44,6 +44,9 @@ class NextAction(StrEnum):
     CODER_REVIEW = "coder_review"
     """A coder decides: correct (distinct-service modifier documented) or write off."""
     APPEAL = "appeal"
+    DISPUTE_UNDERPAYMENT = "dispute_underpayment"
+    """Paid below the contract (fee schedule): a payment dispute / appeal to the payer for
+    the shortfall (underpayment cases, :mod:`denialops.work.underpayments`)."""
     REVIEW = "review"
     """No rule can say: a person looks (unknown codes, invalid groups)."""
 

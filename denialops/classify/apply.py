@@ -2,17 +2,17 @@
 
 :func:`classify_claims` is the one path (ingest's pipeline step, ``reclassify`` and the
 :func:`classify_remittance` wrapper all use it): set based over a scope of claims, each
-distinct (payer, group, CARC, RARCs, date judged on) classified once in Python, the
-results written with one ``UPDATE ... FROM`` and the claims' view with one executemany.
-Codes are judged on the service date (line, else claim), else the remittance's date.
-:func:`reclassify` re-applies (changed) rules to everything stored and moves each
-replaced result to ``classification_history``.
+distinct (payer, group, CARC, RARCs) classified once in Python (once per date judged on
+where a code's dates change the result), the results written with one ``UPDATE ...
+FROM`` and the claims' view with another. Codes are judged on the service date (line,
+else claim), else the remittance's date. :func:`reclassify` re-applies (changed) rules
+to everything stored and moves each replaced result to ``classification_history``.
 
-Claim-level view (:func:`claim_denial_view`): a claim is ``fully_denied`` when the payer
-says so (CLP02 = 4) or paid nothing while refusing something and leaving nothing to the
-patient (PR lines count as the patient's, denial lines included), ``partially_denied``
-when any dollars carry a denial reason, else ``paid``. Its primary denial reason is the
-category carrying the most denied dollars.
+Claim-level view (:func:`claim_denial_view`, applied in SQL by classification): a claim
+is ``fully_denied`` when the payer says so (CLP02 = 4) or paid nothing while refusing
+something and leaving nothing to the patient (PR lines count as the patient's, denial
+lines included), ``partially_denied`` when any dollars carry a denial reason, else
+``paid``. Its primary denial reason is the category carrying the most denied dollars.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ from sqlalchemy import (
     func,
     select,
     text,
-    update,
 )
 from sqlalchemy import cast as sql_cast
 
@@ -166,42 +165,6 @@ def claim_denial_view(
     return ClaimDenialView("paid", None, None, denied, patient_share)
 
 
-def _claim_changes(
-    claims: Sequence[Any],
-    denied: dict[int, dict[tuple[str | None, str | None], Decimal]],
-    patient: dict[int, Decimal],
-) -> list[dict[str, Any]]:
-    """Update parameters for the claims whose view differs from what is stored."""
-    changes: list[dict[str, Any]] = []
-    for row in claims:
-        view = claim_denial_view(
-            row.status, _money(row.paid), denied.get(row.id, {}), patient.get(row.id, ZERO)
-        )
-        current = (
-            row.denial_status,
-            row.primary_denial_category,
-            row.primary_denial_family,
-            _money(row.denied_amount),
-        )
-        wanted = (
-            view.denial_status,
-            view.primary_category,
-            view.primary_family,
-            view.denied_amount,
-        )
-        if current != wanted:
-            changes.append(
-                {
-                    "b_id": row.id,
-                    "b_status": view.denial_status,
-                    "b_category": view.primary_category,
-                    "b_family": view.primary_family,
-                    "b_amount": view.denied_amount,
-                }
-            )
-    return changes
-
-
 # --------------------------------------------------------------------------- set-based core
 #
 # One pass over a scope of claims (a temporary table of claim ids):
@@ -233,9 +196,21 @@ _SCOPED_ADJUSTMENTS = (
     "JOIN remittance r ON r.id = a.remittance_id "
     "LEFT JOIN service_line sl ON sl.id = a.service_line_id"
 )
-_JOINED = f"{_SCOPED_ADJUSTMENTS} JOIN {_RESULTS} x ON " + " AND ".join(
-    f"x.{k} = {_KEY_SQL[k]}" for k in ("reason", "grp", "payer", "rarcs", "judged")
+_KEYS = "classify_key"
+ANY_DATE = "*"
+"""``judged`` of a result that holds on every date its (payer, group, CARC, RARCs) was
+judged on in the scope: one row instead of one per date, so the join's fan-out stays one
+whatever the spread of service dates."""
+# The scope's adjustments with their keys, written once (one INSERT ... SELECT driven from
+# the scope), then joined with the results on plain columns. Joining the results to the
+# key expressions directly let PostgreSQL, with no statistics yet on the rows just
+# stored, merge on two of the five keys over every adjustment stored (minutes a batch).
+_MATCHED = (
+    f"{_KEYS} k JOIN {_RESULTS} x ON "
+    + " AND ".join(f"x.{k} = k.{k}" for k in ("reason", "grp", "payer", "rarcs"))
+    + f" AND x.judged IN ('{ANY_DATE}', k.judged)"
 )
+_JOINED = f"{_MATCHED} JOIN adjustment a ON a.id = k.id"
 _HISTORY_COLUMNS = tuple(c for c in RESULT_COLUMNS if c != "needs_review")
 
 
@@ -251,7 +226,7 @@ def _outcome_differs(conn: Connection) -> str:
 
 def _empty_temp(conn: Connection) -> None:
     """Empty the temporary tables (kept for the connection: no DDL per call)."""
-    for table in (_SCOPE, _RESULTS):
+    for table in (_SCOPE, _KEYS, _RESULTS):
         conn.execute(text(f"DELETE FROM {table}"))
 
 
@@ -267,9 +242,17 @@ def _make_scope(conn: Connection, claim_ids: Iterable[int]) -> int:
 
 def _classify_combinations(conn: Connection, ruleset: RuleSet) -> list[dict[str, Any]]:
     """Each distinct (payer, group, CARC, RARCs, date) of the scope, classified once."""
-    keys = ", ".join(f"{_KEY_SQL[k]} AS {k}" for k in _KEY_COLUMNS)
-    rows = conn.execute(text(f"SELECT DISTINCT {keys} FROM {_SCOPED_ADJUSTMENTS}")).all()
-    out: list[dict[str, Any]] = []
+    keys = ", ".join(_KEY_SQL[k] for k in _KEY_COLUMNS)
+    conn.execute(
+        text(
+            f"INSERT INTO {_KEYS} (id, {', '.join(_KEY_COLUMNS)}) "
+            f"SELECT a.id, {keys} FROM {_SCOPED_ADJUSTMENTS}"
+        )
+    )
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"ANALYZE {_KEYS}"))
+    rows = conn.execute(text(f"SELECT DISTINCT {', '.join(_KEY_COLUMNS)} FROM {_KEYS}")).all()
+    by_reason: dict[tuple[str, str, str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
     for payer, group, reason, rarcs, judged in rows:
         on = date.fromisoformat(judged[:10]) if judged else None
         result = classify(
@@ -278,15 +261,25 @@ def _classify_combinations(conn: Connection, ruleset: RuleSet) -> list[dict[str,
         values = adjustment_values(result)
         for column in _JSON_COLUMNS:
             values[column] = json.dumps(values[column]) if values[column] else None
-        out.append(
-            {"payer": payer, "grp": group, "reason": reason, "rarcs": rarcs, "judged": judged}
-            | values
-        )
+        by_reason[(payer, group, reason, rarcs)][judged] = values
+    out: list[dict[str, Any]] = []
+    for (payer, group, reason, rarcs), dated in by_reason.items():
+        key = {"payer": payer, "grp": group, "reason": reason, "rarcs": rarcs}
+        first = next(iter(dated.values()))
+        if all(values == first for values in dated.values()):
+            out.append(key | {"judged": ANY_DATE} | first)
+        else:
+            out.extend(key | {"judged": judged} | values for judged, values in dated.items())
     return out
 
 
 def _create_temp(conn: Connection) -> None:
     conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_SCOPE} (id INTEGER PRIMARY KEY)"))
+    id_type = "BIGINT" if conn.dialect.name == "postgresql" else "INTEGER"
+    keys = ", ".join(f"{k} VARCHAR(4000) NOT NULL" for k in _KEY_COLUMNS)
+    conn.execute(
+        text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_KEYS} (id {id_type} PRIMARY KEY, {keys})")
+    )
     columns = ", ".join(
         [f"{k} VARCHAR(4000) NOT NULL" for k in _KEY_COLUMNS]
         + [
@@ -310,6 +303,10 @@ def _write_results(conn: Connection, results: list[dict[str, Any]]) -> None:
     )
     for chunk in _chunks(results, 5000):
         conn.execute(insert_sql, list(chunk))
+    if conn.dialect.name == "postgresql":
+        # a temporary table has no statistics until analysed: without them the planner
+        # takes it for one row and loops over it
+        conn.execute(text(f"ANALYZE {_RESULTS}"))
 
 
 def _update_adjustments(conn: Connection, only_changed: bool) -> None:
@@ -333,7 +330,8 @@ def _update_adjustments(conn: Connection, only_changed: bool) -> None:
     conn.execute(
         text(
             f"UPDATE adjustment SET {assignments} FROM "
-            f"(SELECT a.id AS adjustment_id, {picked} FROM {_JOINED} {where}) AS t "
+            f"(SELECT k.id AS adjustment_id, {picked} FROM {_JOINED if where else _MATCHED} "
+            f"{where}) AS t "
             "WHERE adjustment.id = t.adjustment_id"
         )
     )
@@ -347,7 +345,8 @@ class ClassifySummary:
     claims: int = 0
     examined: int = 0
     combinations: int = 0
-    """Distinct (payer, group, CARC, RARCs, date) classified in Python."""
+    """Results written: one per distinct (payer, group, CARC, RARCs), or one per date
+    judged on when the date changes the result (a code's start or stop date)."""
     changed: int = 0
     history_rows: int = 0
     stamped: int = 0
@@ -418,63 +417,71 @@ def _record_history(conn: Connection, summary: ClassifySummary) -> None:
     summary.history_rows += max(kept.rowcount, 0)
 
 
+def _claim_view_sql(conn: Connection) -> str:
+    """:func:`claim_denial_view` for every claim of the scope, as one ``UPDATE ... FROM``
+    writing the claims whose view differs from what is stored (a stored NULL amount
+    counts as zero, as in Python)."""
+    true = "1" if conn.dialect.name == "sqlite" else "TRUE"
+    # ties go to the first category in code-point order, as str comparison in Python
+    binary = ' COLLATE "C"' if conn.dialect.name == "postgresql" else ""
+    scoped = f"a.claim_id IN (SELECT id FROM {_SCOPE})"
+    denied = "COALESCE(t.denied, 0)"
+    denial = (
+        f"c.status = '{_DENIED}' OR (COALESCE(c.paid, 0) <= 0 AND {denied} > 0 "
+        "AND COALESCE(p.share, 0) <= 0)"
+    )
+    status = (
+        f"CASE WHEN c.status = '{_REVERSAL}' THEN 'paid' WHEN {denial} THEN 'fully_denied' "
+        f"WHEN {denied} > 0 THEN 'partially_denied' ELSE 'paid' END"
+    )
+    primary = f"c.status <> '{_REVERSAL}' AND ({denial} OR {denied} > 0)"
+    view = f"""
+        WITH sums AS (
+            SELECT a.claim_id, a.category, a.family, SUM(a.amount) AS amount
+            FROM adjustment a WHERE {scoped} AND a.is_denial = {true}
+            GROUP BY a.claim_id, a.category, a.family
+        ),
+        totals AS (SELECT claim_id, SUM(amount) AS denied FROM sums GROUP BY claim_id),
+        ranked AS (
+            SELECT claim_id, category, family, ROW_NUMBER() OVER (
+                PARTITION BY claim_id
+                ORDER BY amount DESC, COALESCE(category, 'None'){binary}, family{binary}
+            ) AS rank
+            FROM sums WHERE amount > 0
+        ),
+        patient AS (
+            SELECT a.claim_id, SUM(a.amount) AS share FROM adjustment a
+            WHERE {scoped} AND a.group_code = 'PR' GROUP BY a.claim_id
+        )
+        SELECT c.id AS claim_id, {status} AS status,
+               CASE WHEN {primary} THEN r.category END AS category,
+               CASE WHEN {primary} THEN r.family END AS family,
+               {denied} AS denied
+        FROM claim c
+        LEFT JOIN totals t ON t.claim_id = c.id
+        LEFT JOIN ranked r ON r.claim_id = c.id AND r.rank = 1
+        LEFT JOIN patient p ON p.claim_id = c.id
+        WHERE c.id IN (SELECT id FROM {_SCOPE})
+    """
+    changed = " OR ".join(
+        [
+            _differs(conn, "claim.denial_status", "v.status"),
+            _differs(conn, "claim.primary_denial_category", "v.category"),
+            _differs(conn, "claim.primary_denial_family", "v.family"),
+            "COALESCE(claim.denied_amount, 0) <> v.denied",
+        ]
+    )
+    return (
+        "UPDATE claim SET denial_status = v.status, primary_denial_category = v.category, "
+        f"primary_denial_family = v.family, denied_amount = v.denied FROM ({view}) AS v "
+        f"WHERE claim.id = v.claim_id AND ({changed})"
+    )
+
+
 def _refresh_scope_claims(conn: Connection) -> int:
-    """Recompute the claim-level view of the scope's claims; returns claims changed."""
-    in_scope = select(SCOPE_TABLE.c.id)
-    claims = conn.execute(
-        select(
-            CLAIM.c.id,
-            CLAIM.c.status,
-            CLAIM.c.paid,
-            CLAIM.c.denial_status,
-            CLAIM.c.primary_denial_category,
-            CLAIM.c.primary_denial_family,
-            CLAIM.c.denied_amount,
-        ).where(CLAIM.c.id.in_(in_scope))
-    ).all()
-    if not claims:
-        return 0
-    denied: dict[int, dict[tuple[str | None, str | None], Decimal]] = defaultdict(dict)
-    patient: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    rows = conn.execute(
-        select(
-            ADJUSTMENT.c.claim_id,
-            ADJUSTMENT.c.is_denial,
-            ADJUSTMENT.c.category,
-            ADJUSTMENT.c.family,
-            ADJUSTMENT.c.group_code,
-            func.sum(ADJUSTMENT.c.amount),
-        )
-        .where(ADJUSTMENT.c.claim_id.in_(in_scope))
-        .group_by(
-            ADJUSTMENT.c.claim_id,
-            ADJUSTMENT.c.is_denial,
-            ADJUSTMENT.c.category,
-            ADJUSTMENT.c.family,
-            ADJUSTMENT.c.group_code,
-        )
-    ).all()
-    for claim_id, is_denial, category, family, group, amount in rows:
-        if is_denial:
-            key = (category, family)
-            denied[claim_id][key] = denied[claim_id].get(key, ZERO) + _money(amount)
-        if group == "PR":
-            # the patient owes PR lines whether or not the payer calls them a denial
-            patient[claim_id] += _money(amount)
-    changes = _claim_changes(claims, denied, patient)
-    for chunk in _chunks(changes, 5000):
-        conn.execute(
-            update(CLAIM)
-            .where(CLAIM.c.id == bindparam("b_id"))
-            .values(
-                denial_status=bindparam("b_status"),
-                primary_denial_category=bindparam("b_category"),
-                primary_denial_family=bindparam("b_family"),
-                denied_amount=bindparam("b_amount"),
-            ),
-            list(chunk),
-        )
-    return len(changes)
+    """Recompute the claim-level view of the scope's claims in SQL (one statement, the
+    rule of :func:`claim_denial_view`); returns how many claims changed."""
+    return max(int(conn.execute(text(_claim_view_sql(conn))).rowcount or 0), 0)
 
 
 def classify_claims(

@@ -6,8 +6,10 @@ schedule loaded (``denialops refdata load-fees FILE``: CSV
 ``payer,code,modifier,allowed,effective_from,effective_to``), :func:`check_contractual`
 compares each CO-45 line's allowed amount (AMT*B6, else charge minus the CO-45 amount)
 with the expected amount for the payer, procedure code, modifier and service date, and
-flags the lines allowed below it. Without a schedule the check is skipped and says so.
-Opening underpayment cases from the flagged lines belongs to :mod:`denialops.work`.
+flags the lines allowed below it. Only adjudications count: a reversal (CLP02 22), a
+claim not ours (23), a predetermination (25) and a claim payment a later reversal took
+back are not checked. Without a schedule the check is skipped and says so. Opening
+underpayment cases from the flagged lines is :mod:`denialops.work.underpayments`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -27,6 +30,7 @@ from denialops.codes import user_codes_dir
 from denialops.errors import CodeSetError
 from denialops.money import CENT, ZERO
 from denialops.store import schema
+from denialops.vocabulary import NOT_ADJUDICATIONS
 
 FEE_FILE = "fee_schedule.csv"
 COLUMNS = ("payer", "code", "modifier", "allowed", "effective_from", "effective_to")
@@ -147,8 +151,19 @@ def install_fee_schedule(path: Path, into: Path | None = None) -> tuple[FeeSched
 
 
 def installed_fee_schedule(folder: Path | None = None) -> FeeSchedule | None:
+    """The schedule ``refdata load-fees`` installed (None when there is none), read once
+    per version of the file (ingest asks for it batch after batch)."""
     path = (folder or user_codes_dir()) / FEE_FILE
-    return load_fee_schedule(path) if path.exists() else None
+    try:
+        stamp = path.stat()
+    except OSError:
+        return None
+    return _read_cached(path, stamp.st_mtime_ns, stamp.st_size)
+
+
+@lru_cache(maxsize=4)
+def _read_cached(path: Path, _mtime: int, _size: int) -> FeeSchedule:
+    return load_fee_schedule(path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +246,11 @@ def check_contractual(
         )
         .join(ADJUSTMENT, ADJUSTMENT.c.service_line_id == LINE.c.id)
         .join(CLAIM, CLAIM.c.id == LINE.c.claim_id)
-        .where(contractual)
+        .where(
+            contractual,
+            CLAIM.c.status.not_in(NOT_ADJUDICATIONS),
+            CLAIM.c.reversed_by_claim_id.is_(None),
+        )
         .group_by(
             LINE.c.id,
             LINE.c.claim_id,

@@ -16,7 +16,9 @@ from sqlalchemy import Engine
 from denialops.commands.common import (
     DbOption,
     JsonOption,
+    db_url,
     fail,
+    migrated_database,
     open_engine,
     print_json,
     user_errors,
@@ -328,17 +330,44 @@ def load_fees(
             help="Fee schedule CSV: payer,code,modifier,allowed,effective_from,effective_to."
         ),
     ],
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Also check the remittances already stored in this database and open an "
+            "underpayment case for each claim paid below the schedule (ingest does it for "
+            "later remittances).",
+            show_default=False,
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Install a fee schedule so contractual adjustments (CO-45) are checked against it."""
+    """Install a fee schedule so contractual adjustments (CO-45) are checked against it.
+
+    Ingest checks every remittance it stores from then on and opens underpayment cases;
+    with ``--db`` the claims already stored are checked now too."""
     from denialops.classify.fees import install_fee_schedule
 
+    url = db_url(db)
+    opened: int | None = None
     with user_errors():
         schedule, path = install_fee_schedule(file)
+        if url is not None:
+            from denialops.work.underpayments import open_underpayment_cases
+
+            with migrated_database(url) as database, database.write() as conn:
+                opened = open_underpayment_cases(conn, schedule).opened
     if json_output:
-        print_json({"fees": len(schedule.fees), "path": str(path)})
+        print_json({"fees": len(schedule.fees), "path": str(path), "cases_opened": opened})
         return
     typer.echo(f"fee schedule: {len(schedule.fees)} fees loaded into {path}")
+    if opened is None:
+        typer.echo(
+            "underpayment cases open as remittances are ingested; give --db to check the "
+            "remittances already stored"
+        )
+    else:
+        typer.echo(f"stored remittances checked: {opened} underpayment cases opened")
 
 
 denials_app = typer.Typer(help="Denial views of the stored remittances.", no_args_is_help=True)

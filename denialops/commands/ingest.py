@@ -93,6 +93,7 @@ def print_run_summary(summary: IngestSummary) -> None:
         ("new denied claims", str(data["denied_claims"])),
         ("denial rate (this run)", "-" if rate is None else f"{rate * 100:.1f}%"),
         ("new cases", str(data["cases_opened"])),
+        ("new underpayment cases", str(data["underpayment_cases_opened"])),
         ("unbalanced items", str(len(data["unbalanced"]))),
         ("quarantined", str(len(data["quarantined"]))),
     ]
@@ -117,6 +118,8 @@ def print_run_summary(summary: IngestSummary) -> None:
         )
     if len(summary.unbalanced) > 20:
         typer.echo(f"... and {len(summary.unbalanced) - 20} more unbalanced items (see --json)")
+    if summary.underpayment_check:
+        typer.echo(f"contractual lines (CO-45): {summary.underpayment_check}")
     typer.echo("whole database: denialops denials summary | denialops report kpis")
 
 

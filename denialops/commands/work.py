@@ -91,36 +91,6 @@ def _engine(db: str | None) -> AbstractContextManager[Engine]:
     return open_engine(db)
 
 
-def case_deadline_record(engine: Engine, case: Case) -> dict[str, object]:
-    from denialops.work.cases import assess_case, transaction
-    from denialops.work.deadlines import assessment_record, profile_for
-
-    with transaction(engine) as conn:
-        found = assess_case(conn, case)
-    return assessment_record(found, profile_for(case.payer_id, case.filing_indicator))
-
-
-def _plain_tree(record: dict[str, object]) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for key, value in record.items():
-        if isinstance(value, list):
-            out[key] = [_plain(v) if isinstance(v, dict) else v for v in value]
-        elif isinstance(value, date):
-            out[key] = value.isoformat()
-        else:
-            out[key] = value
-    return out
-
-
-def _case_record(case: Case) -> dict[str, Any]:
-    money_fields = {"billed", "paid_initial", "at_risk", "paid_to_date", "recovered"}
-    record: dict[str, Any] = {}
-    for name in case.__dataclass_fields__:
-        value = getattr(case, name)
-        record[name] = fmt(value) if name in money_fields else value
-    return record
-
-
 def _echo_case_line(case: Case) -> None:
     typer.echo(
         f"case {case.id}: {case.state} (version {case.version}), owner {case.owner}, "
@@ -315,59 +285,22 @@ def _print_queue(records: list[dict[str, object]]) -> None:
 @case_app.command("show")
 def case_show(case_id: CaseArg, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Everything about a case: facts, deadline, priority, codes, appeals, notes, audit trail."""
-    from denialops.work import cases as register
-    from denialops.work.documents import case_documents
-    from denialops.work.queue import as_record, queue
-    from denialops.work.states import allowed_moves
+    from denialops.work.detail import case_detail, json_ready
 
     with user_errors(), _engine(db) as engine:
-        case = register.get_case(engine, case_id)
-        scored = queue(engine, include_closed=True, case_id=case_id)
-        data: dict[str, Any] = {
-            "case": _case_record(case),
-            "deadlines": _plain_tree(case_deadline_record(engine, case)),
-            "priority": _plain(as_record(scored[0])) if scored else None,
-            "denial_codes": [_plain(a) for a in register.case_adjustments(engine, case_id)],
-            "appeals": [_plain(a) for a in register.appeals(engine, case_id)],
-            "notes": [
-                {"at": at.isoformat(), "author": who, "text": text}
-                for at, who, text in register.notes(engine, case_id)
-            ],
-            "documents": [
-                {
-                    "id": d.id,
-                    "filename": d.filename,
-                    "type": d.media_type,
-                    "bytes": d.size_bytes,
-                    "sha256": d.sha256,
-                }
-                for d in case_documents(engine, case_id)
-            ],  # fmt: skip
-            "allowed_moves": list(allowed_moves(case.state)),
-            "events": [
-                {
-                    "at": e.at.isoformat(),
-                    "actor": e.actor,
-                    "action": e.action,
-                    "field": e.field,
-                    "old": e.old_value,
-                    "new": e.new_value,
-                    "remittance_id": e.remittance_id,
-                    "note": e.note,
-                }
-                for e in register.events(engine, case_id)
-            ],  # fmt: skip
-        }
+        data: dict[str, Any] = json_ready(case_detail(engine, case_id))
     if as_json:
         print_json(data)
         return
     c = data["case"]
     typer.echo(f"case {c['id']}  {c['state']}  version {c['version']}")
     for label, key in (
+        ("kind", "kind"), ("next action", "next_action"),
         ("claim", "patient_control_number"), ("payer claim", "payer_claim_control_number"),
         ("payer", "payer_id"), ("category", "category"), ("family", "family"),
         ("owner", "owner"), ("assignee", "assignee"), ("billed", "billed"),
-        ("paid", "paid_initial"), ("at risk", "at_risk"), ("recovered", "recovered"),
+        ("paid", "paid_initial"), ("expected", "expected_payment"), ("at risk", "at_risk"),
+        ("at risk basis", "at_risk_basis"), ("recovered", "recovered"),
         ("appeal level", "appeal_level"), ("next deadline", "next_deadline"),
         ("deadline kind", "next_deadline_kind"), ("due date", "due_date"),
     ):  # fmt: skip
@@ -391,7 +324,11 @@ def case_show(case_id: CaseArg, db: DbOption = None, as_json: JsonOption = False
     for note in d["notes"]:
         typer.echo(f"  note           {note}")
     typer.echo(f"  allowed moves  {', '.join(data['allowed_moves'])}")
-    typer.echo("denial codes:")
+    typer.echo(
+        "contractual adjustments (underpaid lines):"
+        if c["kind"] == "underpayment"
+        else "denial codes:"
+    )
     for a in data["denial_codes"]:
         typer.echo(f"  {a['group_code']}-{a['reason_code']} {a['amount']} {a['category'] or ''}")
     for appeal in data["appeals"]:
@@ -402,7 +339,10 @@ def case_show(case_id: CaseArg, db: DbOption = None, as_json: JsonOption = False
     for note in data["notes"]:
         typer.echo(f"note {note['at']} {note['author']}: {note['text']}")
     for doc in data["documents"]:
-        typer.echo(f"document {doc['id']}: {doc['filename']} ({doc['type']}, {doc['bytes']} bytes)")
+        typer.echo(
+            f"document {doc['id']}: {doc['filename']} ({doc['media_type']}, "
+            f"{doc['size_bytes']} bytes)"
+        )
     typer.echo("audit trail:")
     for e in data["events"]:
         change = f"{e['field']}: {e['old']} -> {e['new']}" if e["field"] else ""

@@ -26,17 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy import Connection, Engine, NestedTransaction, Table, func, select
 from sqlalchemy.exc import IntegrityError
 
 from denialops.errors import X12Error
 from denialops.pipeline import claims837
-from denialops.pipeline.steps import Batch, Step, default_steps
+from denialops.pipeline.steps import UNDERPAYMENT_STEP, Batch, Step, default_steps
 from denialops.pipeline.summary import IngestSummary, RunTally, quarantine_entry
 from denialops.store import schema
-from denialops.store.database import begin_write
+from denialops.store.database import begin_write, driver_cursor
 from denialops.store.files import Source, discover
 from denialops.store.ingest import (
+    balance_flags,
     close_source_file,
     existing_remittance,
     existing_remittances,
@@ -46,18 +47,30 @@ from denialops.store.ingest import (
     stored_traces,
     unbalanced_entries,
 )
-from denialops.store.load import StoredRemittance, envelope_fingerprint, fingerprint
+from denialops.store.load import (
+    BalanceFlags,
+    ClaimTotals,
+    StoredRemittance,
+    claim_parts,
+    close_remittance,
+    envelope_fingerprint,
+    fingerprint,
+    fingerprint_of,
+    open_remittance,
+    store_claims,
+)
 from denialops.store.quarantine import repaired_row_id, resolve_repaired
-from denialops.x12.balance import BalanceProblem, check_balance
+from denialops.vocabulary import DENIAL_KIND, UNDERPAYMENT_KIND
+from denialops.x12.balance import BalanceProblem, check_balance, payment_problem
 from denialops.x12.envelope import RejectedTransaction
 from denialops.x12.parse835 import read_835
-from denialops.x12.remittance import Remittance
+from denialops.x12.remittance import Claim, Remittance
 from denialops.x12.segments import ISA_LENGTH, detect_delimiters
 
 ProgressCallback = Callable[[int], None]
 
 BULK_WAL_PAGES = 20_000
-DEFAULT_WAL_PAGES = 1_000  # SQLite's own default
+BULK_CACHE_KIB = -65_536  # negative: KiB, i.e. 64 MiB of page cache while ingesting
 DENIED_STATUSES = ("partially_denied", "fully_denied")
 ERROR_TEXT_LIMIT = 300
 
@@ -76,6 +89,12 @@ class IngestOptions:
     up to that size); a kill loses at most this much work, which the rerun redoes."""
     repair: frozenset[str] = frozenset()
     """What the 835 reader may repair (``{"separators"}``, see ``read_835``)."""
+    stream_claims: int = 200
+    """A transaction set with more claims than this is stored as it is read, this many
+    claims at a time, under a savepoint of its own (memory stays flat in its size)."""
+    chunk_size: int = 256 << 10
+    """Bytes read (and split) at a time: the reader's working memory is a few times
+    this, whatever the file; larger chunks are not measurably faster."""
 
 
 @dataclass
@@ -110,6 +129,9 @@ class _Pending:
     problems: list[BalanceProblem]
     legacy_fingerprint: str
     """How rows stored before content fingerprints were identified (envelope only)."""
+    totals: ClaimTotals | None = None
+    """The claims' count and sums when they were stored as they were read (streamed):
+    ``rem.claims`` then holds only the last of them."""
 
     @classmethod
     def of(cls, rem: Remittance) -> _Pending:
@@ -164,9 +186,13 @@ def _tally(conn: Connection, remittance_ids: Sequence[int]) -> RunTally:
         .select_from(CLAIM)
         .where(CLAIM.c.remittance_id.in_(ids), CLAIM.c.denial_status.in_(DENIED_STATUSES))
     ).scalar_one()
-    opened = conn.execute(
-        select(func.count()).select_from(case_table).where(case_table.c.remittance_id.in_(ids))
-    ).scalar_one()
+    opened: dict[str, int] = dict(
+        conn.execute(
+            select(case_table.c.kind, func.count())
+            .where(case_table.c.remittance_id.in_(ids))
+            .group_by(case_table.c.kind)
+        ).all()
+    )
     reasons = conn.execute(
         select(ADJUSTMENT.c.group_code, ADJUSTMENT.c.reason_code, func.count())
         .where(ADJUSTMENT.c.remittance_id.in_(ids), ADJUSTMENT.c.is_denial.is_(True))
@@ -174,7 +200,8 @@ def _tally(conn: Connection, remittance_ids: Sequence[int]) -> RunTally:
     ).all()
     return RunTally(
         denied_claims=int(denied),
-        cases_opened=int(opened),
+        cases_opened=int(opened.get(DENIAL_KIND, 0)),
+        underpayment_cases_opened=int(opened.get(UNDERPAYMENT_KIND, 0)),
         reasons=Counter({f"{group}-{reason}": int(n) for group, reason, n in reasons}),
     )
 
@@ -225,6 +252,12 @@ def _store_and_run(
         remittance_ids=tuple(s.remittance_id for _, s in result.stored),
         claim_ids=tuple(cid for _, s in result.stored for cid in s.claim_ids),
     )
+    _run_steps(conn, batch, steps, result)
+    return result
+
+
+def _run_steps(conn: Connection, batch: Batch, steps: Sequence[Step], result: _BatchResult) -> None:
+    """Every step over the batch, then what they made of it; raise _StageFailed."""
     for step in steps:
         try:
             step.run(conn, batch)
@@ -232,7 +265,6 @@ def _store_and_run(
             raise _StageFailed(step.name, exc) from exc
     if steps:
         result.tally = _tally(conn, batch.remittance_ids)
-    return result
 
 
 def _repairs(rem: Remittance) -> int | None:
@@ -257,7 +289,7 @@ def _apply(summary: IngestSummary, run: _FileRun, result: _BatchResult) -> None:
             }
         )
     for item, stored in result.stored:
-        summary.add_stored(item.rem, stored)
+        summary.add_stored(item.rem, stored, item.totals)
         for warning in item.rem.warnings:  # e.g. read with --repair separators
             summary.warnings.append(
                 {
@@ -382,6 +414,201 @@ def _quarantine_failed(
     )
 
 
+# --------------------------------------------------------------------------- streamed sets
+
+
+class _StreamedSet:
+    """A transaction set whose claims are stored as the reader hands them out (see
+    ``read_835(claim_sink=...)``), under a savepoint of its own, until its SE decides.
+
+    Only what the end of the set needs is kept: the claims' count and sums, their share
+    of the fingerprint (a short text per claim), the balancing problems, the claim ids
+    for the steps. At SE (:meth:`finish`) the fingerprint decides whether the set is new
+    (else the savepoint is rolled back: a duplicate or a resumed set), the row gets its
+    totals, balance and raw X12, and the steps run over it, all under the savepoint: a
+    failure anywhere rolls back the set alone and quarantines it. A rejection of the set
+    by the reader (an error further on, a wrong SE) rolls it back too (:meth:`abandon`).
+    """
+
+    def __init__(self, conn: Connection, run: _FileRun, rem: Remittance) -> None:
+        self.rem = rem
+        self.conn = conn
+        self.totals = ClaimTotals()
+        self.parts: list[str] = []
+        self.problems: list[BalanceProblem] = []
+        self.claim_ids: list[int] = []
+        self.service_lines = self.adjustments = self.reversals = self.linked = 0
+        self.failed: _StageFailed | None = None
+        self.same_trace = False
+        self.remittance_id = 0
+        self.savepoint: NestedTransaction | None = conn.begin_nested()
+        try:
+            traces = stored_traces(conn, [rem.trace_number])
+            self.same_trace = (rem.payer_id, rem.trace_number) in traces
+            self.remittance_id = open_remittance(conn, rem, run.file_id)
+        except Exception as exc:
+            self._fail("store", exc)
+
+    def _fail(self, stage: str, exc: Exception) -> None:
+        if self.failed is None:
+            self.failed = _StageFailed(stage, exc)
+        self.abandon()
+
+    def abandon(self) -> None:
+        """Roll back everything stored for the set."""
+        if self.savepoint is not None:
+            if self.savepoint.is_active:
+                self.savepoint.rollback()
+            self.savepoint = None
+
+    def add(self, claims: list[Claim]) -> None:
+        """Store one chunk of claims (nothing once the set has failed)."""
+        if self.failed is not None or not claims:
+            return
+        rem = self.rem
+        chunk = Remittance(envelope=rem.envelope, payment=rem.payment, claims=claims)
+        problems = [p for p in check_balance(chunk) if p.level != "payment"]
+        try:
+            stored = store_claims(
+                self.conn,
+                rem,
+                self.remittance_id,
+                claims,
+                self.totals.count,
+                balance_flags(chunk, problems),
+            )
+        except Exception as exc:
+            self._fail("store", exc)
+            return
+        self.problems.extend(problems)
+        self.parts.append(claim_parts(claims))
+        self.totals.add(claims)
+        self.claim_ids.extend(stored.claim_ids)
+        self.service_lines += stored.service_lines
+        self.adjustments += stored.adjustments
+        self.reversals += stored.reversals_read
+        self.linked += stored.reversals_linked
+
+    def finish(
+        self, run: _FileRun, rem: Remittance, steps: Sequence[Step], summary: IngestSummary
+    ) -> None:
+        """The set's SE came (``rem`` holds the claims not handed out yet)."""
+        self.add(rem.claims)
+        legacy = envelope_fingerprint(rem, self.totals)
+        payment = payment_problem(rem, self.totals.paid)
+        problems = self.problems + ([payment] if payment is not None else [])
+        item = _Pending(
+            rem,
+            fingerprint_of(legacy, self.parts, rem),
+            problems,
+            legacy,
+            self.totals,
+        )
+        if self.failed is not None:
+            _contain(self.conn, run, item, self.failed, summary)
+            return
+        try:
+            result = self._close(run, item, steps)
+        except _StageFailed as failed:
+            self.abandon()
+            _contain(self.conn, run, item, failed, summary)
+            return
+        _apply(summary, run, result)
+
+    def _close(self, run: _FileRun, item: _Pending, steps: Sequence[Step]) -> _BatchResult:
+        conn, rem = self.conn, item.rem
+        result = _BatchResult()
+        try:
+            existing = existing_remittances(conn, [item.fingerprint, item.legacy_fingerprint])
+            known = existing.get(item.fingerprint) or existing.get(item.legacy_fingerprint)
+            if known is not None:  # stored before: undo what streamed in
+                self.abandon()
+                if known[1] == run.file_id:
+                    result.resumed += 1
+                else:
+                    result.duplicates += 1
+                return result
+            if self.same_trace:
+                result.same_trace.append(item)
+            # balanced = every rule holds: the payment flag stands for all of them here
+            flags = BalanceFlags(payment=not item.problems)
+            flags.messages.extend(problem.message for problem in item.problems)
+            close_remittance(
+                conn,
+                rem,
+                self.remittance_id,
+                run.file_id,
+                fingerprint_value=item.fingerprint,
+                flags=flags,
+                totals=self.totals,
+            )
+            stored = StoredRemittance(
+                remittance_id=self.remittance_id,
+                claim_ids=self.claim_ids,
+                claims=self.totals.count,
+                service_lines=self.service_lines,
+                adjustments=self.adjustments,
+                reversals_read=self.reversals,
+                reversals_linked=self.linked,
+            )
+            result.stored.append((item, stored))
+            row_id = _repairs(rem)
+            if row_id is not None:
+                result.repaired = resolve_repaired(conn, [(row_id, self.remittance_id)])
+        except Exception as exc:
+            raise _StageFailed("store", exc) from exc
+        batch = Batch(
+            file_id=run.file_id,
+            remittance_ids=(self.remittance_id,),
+            claim_ids=tuple(self.claim_ids),
+        )
+        _run_steps(conn, batch, steps, result)
+        if self.savepoint is not None:
+            self.savepoint.commit()
+            self.savepoint = None
+        return result
+
+
+@dataclass
+class _Reading:
+    """One source's sets on their way to the store: the batch being gathered and the
+    streamed set being read, if any."""
+
+    conn: Connection
+    run: _FileRun
+    steps: Sequence[Step]
+    summary: IngestSummary
+    pending: list[_Pending] = field(default_factory=list)
+    pending_claims: int = 0
+    streamed: _StreamedSet | None = None
+
+    def flush(self) -> None:
+        _flush(self.conn, self.run, self.pending, self.steps, self.summary)
+        self.pending_claims = 0
+
+    def sink(self, rem: Remittance, claims: list[Claim]) -> None:
+        """The reader's claim sink: a set too large to hold streams into the store."""
+        streamed = self.streamed
+        if streamed is None or streamed.rem is not rem:
+            if streamed is not None:  # never left open by the reader; be safe
+                streamed.abandon()
+            self.flush()  # the sets before it first, in file order
+            streamed = self.streamed = _StreamedSet(self.conn, self.run, rem)
+        streamed.add(claims)
+
+    def close_streamed(self, item: Remittance | RejectedTransaction | None) -> bool:
+        """Settle the streamed set with the reader's verdict on it; True if ``item`` was
+        that set (finished here)."""
+        streamed, self.streamed = self.streamed, None
+        if streamed is None:
+            return False
+        if isinstance(item, Remittance) and item is streamed.rem:
+            streamed.finish(self.run, item, self.steps, self.summary)
+            return True
+        streamed.abandon()  # rejected (the reader quarantines it) or the file ended
+        return False
+
+
 # --------------------------------------------------------------------------- one file
 
 
@@ -466,34 +693,42 @@ def _ingest_source(
     if not source.problem and claims837.sniff(source):  # unreadable: quarantined below
         _ingest_claims(conn, run, summary, progress)
         return
-    pending: list[_Pending] = []
-    pending_claims = 0
+    reading = _Reading(conn, run, steps, summary)
     committed_at = 0
     try:
         with source.open() as stream:
             plain = source.member is None and not source.problem  # else the stream says why
             target: Path | Any = source.path if plain else stream
             try:
-                for item in read_835(target, name=source.name, repair=options.repair):
-                    if isinstance(item, RejectedTransaction):
+                for item in read_835(
+                    target,
+                    name=source.name,
+                    repair=options.repair,
+                    chunk_size=options.chunk_size,
+                    claim_sink=reading.sink,
+                    sink_claims=options.stream_claims,
+                ):
+                    if reading.close_streamed(item):
+                        pass
+                    elif isinstance(item, RejectedTransaction):
                         _handle_rejected(conn, run, item, summary)
                     else:
-                        pending.append(_Pending.of(item))
-                        pending_claims += len(item.claims)
-                        if pending_claims >= options.batch_claims:
-                            _flush(conn, run, pending, steps, summary)
-                            pending_claims = 0
+                        reading.pending.append(_Pending.of(item))
+                        reading.pending_claims += len(item.claims)
+                        if reading.pending_claims >= options.batch_claims:
+                            reading.flush()
                     _advance(run, item.byte_offset + len(item.raw), progress)
                     if run.position - committed_at >= options.commit_bytes:
-                        _flush(conn, run, pending, steps, summary)
-                        pending_claims = 0
+                        reading.flush()
                         conn.commit()
                         _begin(conn)
                         committed_at = run.position
             except X12Error as exc:
-                _flush(conn, run, pending, steps, summary)
+                reading.close_streamed(None)
+                reading.flush()
                 _handle_unreadable_rest(conn, run, exc, summary)
-        _flush(conn, run, pending, steps, summary)
+        reading.close_streamed(None)
+        reading.flush()
         _advance(run, source.size, progress)
         close_source_file(conn, run.file_id)
         conn.commit()
@@ -547,6 +782,13 @@ def ingest_sources(
     chosen = default_steps() if steps is None else list(steps)
     settings = options or IngestOptions()
     summary = IngestSummary()
+    if any(step.name == UNDERPAYMENT_STEP for step in chosen):
+        from denialops.classify.fees import SKIPPED, installed_fee_schedule
+
+        schedule = installed_fee_schedule()
+        summary.underpayment_check = (
+            f"skipped: {SKIPPED}" if schedule is None else f"checked against {schedule.source}"
+        )
     with engine.connect() as conn, _bulk_settings(conn):
         for source in sources:
             _ingest_source(conn, source, summary, chosen, progress, settings)
@@ -569,28 +811,60 @@ def ingest_paths(
 
 
 class _BulkSettings:
-    """SQLite: checkpoint the WAL every ~80 MB instead of every 4 MB while ingesting.
+    """SQLite settings for a bulk load, on the ingest's own connection, restored after.
 
-    Each checkpoint syncs the database file; the default made checkpoints a large share
-    of the commit time. Restored afterwards because the connection goes back to the pool.
+    - ``wal_autocheckpoint`` 20,000 pages (~80 MB) instead of 1,000: each checkpoint
+      syncs the database file; the default made checkpoints a large share of the time.
+    - ``cache_size`` 64 MiB instead of 2 MiB: a file is one transaction, and its dirty
+      index pages (claim, adjustment) would otherwise spill to the WAL mid-transaction
+      and be read back for the next insert.
+    - ``temp_store=MEMORY``: sorts and temporary tables of the steps stay in memory.
+
+    Why this is safe: none of them touches durability. The database stays in WAL mode
+    with ``synchronous=NORMAL`` (set for every connection, see
+    :mod:`denialops.store.database`): a commit appends to the WAL, which a kill -9
+    cannot lose (the OS has the pages) and which recovery replays or ignores whole; only
+    a power loss can drop the last commits, never corrupt the file. The cache and temp
+    store are per-connection memory only. Restored because the connection goes back to
+    the pool.
     """
+
+    SETTINGS = (
+        ("wal_autocheckpoint", BULK_WAL_PAGES),
+        ("cache_size", BULK_CACHE_KIB),
+        ("temp_store", 2),  # MEMORY
+    )
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.sqlite = conn.dialect.name == "sqlite"
+        self.saved: list[tuple[str, int]] = []
 
     def __enter__(self) -> None:
-        if self.sqlite:
-            self.conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={BULK_WAL_PAGES}")
-            self.conn.commit()
+        if not self.sqlite:
+            return
+        # On the driver connection: through SQLAlchemy a PRAGMA would begin a transaction,
+        # and temp_store cannot change inside one.
+        cursor = driver_cursor(self.conn)
+        try:
+            for name, value in self.SETTINGS:
+                cursor.execute(f"PRAGMA {name}")
+                self.saved.append((name, int(cursor.fetchone()[0])))
+                cursor.execute(f"PRAGMA {name}={int(value)}")
+        finally:
+            cursor.close()
 
     def __exit__(self, *exc: object) -> None:
         if not self.sqlite:
             return
         if self.conn.in_transaction():
             self.conn.rollback()
-        self.conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={DEFAULT_WAL_PAGES}")
-        self.conn.commit()
+        cursor = driver_cursor(self.conn)
+        try:
+            for name, before in self.saved:
+                cursor.execute(f"PRAGMA {name}={before}")
+        finally:
+            cursor.close()
 
 
 def _bulk_settings(conn: Connection) -> _BulkSettings:

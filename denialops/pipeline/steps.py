@@ -30,6 +30,7 @@ class Batch:
 
 
 StepFunction = Callable[[Connection, Batch], object]
+UNDERPAYMENT_STEP = "underpayments"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,16 @@ def work_batch(conn: Connection, batch: Batch) -> None:
     match_outcomes(conn, batch.remittance_ids)
 
 
+def underpayments_batch(conn: Connection, batch: Batch) -> None:
+    """Check the batch's contractual (CO-45) lines against the loaded fee schedule and
+    open an underpayment case per claim paid below it; without a schedule nothing is
+    checked (the run's summary says so)."""
+    from denialops.classify.fees import installed_fee_schedule
+    from denialops.work.underpayments import open_underpayment_cases
+
+    open_underpayment_cases(conn, installed_fee_schedule(), batch.claim_ids)
+
+
 def facts_batch(conn: Connection, batch: Batch) -> None:
     """Bring the analytical facts of the batch's claims (and of the claims sharing their
     patient control numbers, whose cases the batch may have decided) up to date."""
@@ -74,10 +85,12 @@ def default_steps() -> list[Step]:
     """What ``denialops ingest`` runs after storing, in order.
 
     Classification first: cases are opened from the claim-level denial status that
-    classification sets; the analytical facts last, from both.
+    classification sets; then underpayment cases (contractual lines paid below the fee
+    schedule); the analytical facts last.
     """
     return [
         Step("classify", classify_batch),
         Step("cases", work_batch),
+        Step(UNDERPAYMENT_STEP, underpayments_batch),
         Step("facts", facts_batch),
     ]

@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from denialops.errors import X12Error
-from denialops.money import ZERO, fmt, total
-from denialops.store.load import StoredRemittance
+from denialops.money import ZERO, fmt
+from denialops.store.load import ClaimTotals, StoredRemittance
 from denialops.x12.remittance import Remittance
 
 
@@ -23,6 +23,7 @@ class RunTally:
 
     denied_claims: int = 0
     cases_opened: int = 0
+    underpayment_cases_opened: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     """Denial adjustments by ``group-CARC`` (e.g. ``CO-16``)."""
 
@@ -55,7 +56,13 @@ class IngestSummary:
     denied_claims: int = 0
     """Claims of this run that classification found denied (fully or partially)."""
     cases_opened: int = 0
-    """Cases opened for the claims of this run."""
+    """Denial cases opened for the claims of this run."""
+    underpayment_cases_opened: int = 0
+    """Underpayment cases opened for the claims of this run (contractual lines paid below
+    the loaded fee schedule)."""
+    underpayment_check: str | None = None
+    """Whether contractual lines were checked: ``checked against FILE`` or ``skipped: ...``
+    (no fee schedule loaded); None when the run did not run the check."""
     reasons: Counter[str] = field(default_factory=Counter)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     quarantine_resolved: int = 0
@@ -83,15 +90,20 @@ class IngestSummary:
             return None
         return (Decimal(self.denied_claims) / Decimal(self.claims)).quantize(Decimal("0.0001"))
 
-    def add_stored(self, rem: Remittance, stored: StoredRemittance) -> None:
+    def add_stored(
+        self, rem: Remittance, stored: StoredRemittance, totals: ClaimTotals | None = None
+    ) -> None:
+        """Count a stored set; ``totals`` stand for ``rem.claims`` when its claims were
+        stored as they were read (then ``rem.claims`` holds only the last of them)."""
         self.transactions += 1
         self.claims += stored.claims
         self.service_lines += stored.service_lines
         self.adjustments += stored.adjustments
         self.reversals += stored.reversals_read
         self.reversals_linked += stored.reversals_linked
-        self.total_charge += total(c.charge for c in rem.claims)
-        self.total_paid += rem.claim_total_paid()
+        sums = totals if totals is not None else ClaimTotals.of(rem.claims)
+        self.total_charge += sums.charge
+        self.total_paid += sums.paid
         amount = rem.payment.amount
         self.bpr_total += -amount if rem.payment.credit_debit == "D" else amount
         self.plb_total += rem.provider_adjustment_total()
@@ -99,6 +111,7 @@ class IngestSummary:
     def add_tally(self, tally: RunTally) -> None:
         self.denied_claims += tally.denied_claims
         self.cases_opened += tally.cases_opened
+        self.underpayment_cases_opened += tally.underpayment_cases_opened
         self.reasons.update(tally.reasons)
 
     def top_reasons(self, count: int = 5) -> list[dict[str, Any]]:
@@ -125,6 +138,8 @@ class IngestSummary:
             "denied_claims": self.denied_claims,
             "denial_rate": None if rate is None else str(rate),
             "cases_opened": self.cases_opened,
+            "underpayment_cases_opened": self.underpayment_cases_opened,
+            "underpayment_check": self.underpayment_check,
             "top_reasons": self.top_reasons(),
             "nothing_new": self.nothing_new,
             "unbalanced": self.unbalanced,

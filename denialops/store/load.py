@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -92,6 +92,26 @@ def codes_json(codes: list[str]) -> str:
     return _codes_json(tuple(codes)) if codes else "[]"
 
 
+def memoised(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert`` with a cache for one batch: a remittance repeats the same few amounts
+    and dates endlessly, and a dict lookup costs a tenth of a Decimal quantize.
+
+    Zero is never cached: ``Decimal("-0") == Decimal("0")`` but they format differently.
+    """
+    cache: dict[Any, Any] = {}
+    get = cache.get
+
+    def run(value: Any) -> Any:
+        found = get(value)
+        if found is None:
+            found = convert(value)
+            if value:
+                cache[value] = found
+        return found
+
+    return run
+
+
 Adapters = SQLDialect
 """Deprecated name of :class:`denialops.store.database.SQLDialect` (the dialect adapter)."""
 
@@ -124,14 +144,31 @@ _CLAIM_DATE_COLUMNS = frozenset({"232", "233", "050"})
 
 
 def _party(party: Party | None, skip: frozenset[str] = frozenset()) -> dict[str, object]:
+    """The party's non-empty fields, in declaration order (attribute by attribute: this
+    runs for every claim, and plain attribute reads are several times a ``getattr``)."""
     if party is None:
         return {}
+    p = party
     found: dict[str, object] = {}
-    for name in Party.__slots__:
-        if name in skip:
-            continue
-        value = getattr(party, name)
-        if value:
+    for name, value in (
+        ("entity", p.entity),
+        ("name", p.name),
+        ("first_name", p.first_name),
+        ("middle_name", p.middle_name),
+        ("suffix", p.suffix),
+        ("entity_type", p.entity_type),
+        ("id_qualifier", p.id_qualifier),
+        ("identifier", p.identifier),
+        ("address_lines", p.address_lines),
+        ("city", p.city),
+        ("state", p.state),
+        ("postal_code", p.postal_code),
+        ("country", p.country),
+        ("refs", p.refs),
+        ("contacts", p.contacts),
+        ("extra_segments", p.extra_segments),
+    ):
+        if value and name not in skip:
             found[name] = value
     return found
 
@@ -240,29 +277,100 @@ def line_detail(line: ServiceLine) -> dict[str, object]:
 # --------------------------------------------------------------------------- identity
 
 
-def envelope_fingerprint(rem: Remittance) -> str:
+@dataclass(slots=True)
+class ClaimTotals:
+    """Count and sums of a remittance's claims: what its row and envelope fingerprint say
+    about them, accumulated chunk by chunk when the claims stream past."""
+
+    count: int = 0
+    charge: Decimal = Decimal(0)
+    paid: Decimal = Decimal(0)
+
+    @classmethod
+    def of(cls, claims: Sequence[Claim]) -> ClaimTotals:
+        return cls().add(claims)
+
+    def add(self, claims: Sequence[Claim]) -> ClaimTotals:
+        self.count += len(claims)
+        self.charge += total(c.charge for c in claims)
+        self.paid += total(c.paid for c in claims)
+        return self
+
+
+def envelope_fingerprint(rem: Remittance, totals: ClaimTotals | None = None) -> str:
     """The fingerprint stored before content mattered: payer, trace number, amount,
-    date, claim count and totals only (kept to recognise rows stored that way)."""
+    date, claim count and totals only (kept to recognise rows stored that way).
+    ``totals`` stand for ``rem.claims`` when the claims streamed past."""
     pay = rem.payment
+    sums = totals if totals is not None else ClaimTotals.of(rem.claims)
     parts = (
         rem.payer_id,
         rem.trace_number,
         fmt(pay.amount),
         pay.credit_debit,
         pay.payment_date.isoformat() if pay.payment_date else "",
-        str(len(rem.claims)),
-        fmt(total(c.charge for c in rem.claims)),
-        fmt(rem.claim_total_paid()),
+        str(sums.count),
+        fmt(sums.charge),
+        fmt(sums.paid),
         fmt(rem.provider_adjustment_total()),
     )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _adjustment_parts(adjustments: Sequence[Adjustment]) -> str:
+def _adjustment_parts(adjustments: Sequence[Adjustment], money: Callable[[Any], str]) -> str:
     return ";".join(
-        f"{a.group}-{a.reason}:{fmt(a.amount)}:{'' if a.quantity is None else a.quantity}"
+        f"{a.group}-{a.reason}:{money(a.amount)}:{'' if a.quantity is None else a.quantity}"
         for a in adjustments
     )
+
+
+def claim_parts(claims: Iterable[Claim], money: Callable[[Any], str] = fmt) -> str:
+    """The claims' share of :func:`fingerprint`: every claim, line and adjustment amount,
+    in file order, as one text (``"\x1f"``-joined; empty for no claims). Pieces of one
+    remittance's claims can be computed chunk by chunk and joined with ``"\x1f"``."""
+    parts: list[str] = []
+    append = parts.append
+    for claim in claims:
+        append(
+            "\x1e".join(
+                (
+                    claim.patient_control_number,
+                    claim.status,
+                    money(claim.charge),
+                    money(claim.paid),
+                    ""
+                    if claim.patient_responsibility is None
+                    else money(claim.patient_responsibility),
+                    claim.payer_claim_control_number,
+                    _adjustment_parts(claim.adjustments, money),
+                )
+            )
+        )
+        for line in claim.lines:
+            append(
+                "\x1d".join(
+                    (
+                        line.code,
+                        ",".join(line.modifiers),
+                        money(line.charge),
+                        money(line.paid),
+                        _adjustment_parts(line.adjustments, money),
+                    )
+                )
+            )
+    return "\x1f".join(parts)
+
+
+def fingerprint_of(envelope: str, claims: Iterable[str], rem: Remittance) -> str:
+    """:func:`fingerprint` from its pieces: the envelope fingerprint, the claims' parts
+    (:func:`claim_parts`, per chunk, in order) and the remittance's PLBs."""
+    parts = [envelope]
+    parts.extend(chunk for chunk in claims if chunk)
+    parts.extend(
+        f"{p.provider_id}:{p.reason}:{p.reference}:{fmt(p.amount)}"
+        for p in rem.provider_adjustments
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def fingerprint(rem: Remittance) -> str:
@@ -274,40 +382,7 @@ def fingerprint(rem: Remittance) -> str:
     Envelope control numbers and formatting do not count; the claims do: a set with the
     same payer, trace number and totals but other claims or CAS lines is another payment.
     """
-    parts = [envelope_fingerprint(rem)]
-    for claim in rem.claims:
-        parts.append(
-            "\x1e".join(
-                (
-                    claim.patient_control_number,
-                    claim.status,
-                    fmt(claim.charge),
-                    fmt(claim.paid),
-                    ""
-                    if claim.patient_responsibility is None
-                    else fmt(claim.patient_responsibility),
-                    claim.payer_claim_control_number,
-                    _adjustment_parts(claim.adjustments),
-                )
-            )
-        )
-        for line in claim.lines:
-            parts.append(
-                "\x1d".join(
-                    (
-                        line.code,
-                        ",".join(line.modifiers),
-                        fmt(line.charge),
-                        fmt(line.paid),
-                        _adjustment_parts(line.adjustments),
-                    )
-                )
-            )
-    parts.extend(
-        f"{p.provider_id}:{p.reason}:{p.reference}:{fmt(p.amount)}"
-        for p in rem.provider_adjustments
-    )
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return fingerprint_of(envelope_fingerprint(rem), [claim_parts(rem.claims)], rem)
 
 
 # --------------------------------------------------------------------------- balance
@@ -450,6 +525,23 @@ class ToStore:
     flags: BalanceFlags
 
 
+@dataclass(frozen=True, slots=True)
+class _Converters:
+    """The dialect's value converters for one batch, memoised where they cost (SQLite's
+    cents and ISO dates; PostgreSQL's are the identity and stay bare)."""
+
+    money: Callable[[Decimal | None], Any]
+    amount: Callable[[Decimal], Any]
+    quantity: Callable[[Decimal | None], Any]
+    day: Callable[[date | None], Any]
+
+    @classmethod
+    def of(cls, ad: Adapters) -> _Converters:
+        if ad.name != "sqlite":
+            return cls(ad.money, ad.amount, ad.quantity, ad.day)
+        return cls(ad.money, ad.amount, ad.quantity, memoised(ad.day))
+
+
 @dataclass(slots=True)
 class _Rows:
     """Rows of a batch, per table, in the loader's column order."""
@@ -517,6 +609,7 @@ def store_remittances(
         ],
     )
     rows = _Rows()
+    convert = _Converters.of(ad)
     linker = _ReversalLinker(cursor, ad)
     stamp = ad.stamp(now or datetime.now(UTC))
     stored: list[StoredRemittance] = []
@@ -535,7 +628,7 @@ def store_remittances(
                 ids[3][adj_at : adj_at + adj_count],
                 ids[4][plb_at : plb_at + plb_count],
                 linker,
-                ad,
+                convert,
                 stamp,
             )
         )
@@ -543,46 +636,27 @@ def store_remittances(
         line_at += line_count
         adj_at += adj_count
         plb_at += plb_count
-    dialect = conn.dialect.name
-    for table, table_rows in (
-        (REMITTANCE, rows.remittances),
-        (CLAIM, rows.claims),
-        (SERVICE_LINE, rows.lines),
-        (ADJUSTMENT, rows.adjustments),
-        (PROVIDER_ADJUSTMENT, rows.plbs),
-    ):
-        write_rows(cursor, dialect, ad.placeholder, table, table_rows)
-    if linker.back_links:
-        mark = ad.placeholder
-        cursor.executemany(
-            f"UPDATE claim SET reversed_by_claim_id = {mark} WHERE id = {mark}", linker.back_links
-        )
+    _write_all(cursor, conn, ad, rows)
+    _link_back(cursor, ad, linker)
     cursor.close()
     return stored
 
 
-def _add_rows(
-    rows: _Rows,
-    item: ToStore,
-    file_id: int,
+def _remittance_row(
+    rem: Remittance,
     remittance_id: int,
-    claim_ids: Sequence[int],
-    line_ids: Sequence[int],
-    adj_ids: Sequence[int],
-    plb_ids: Sequence[int],
-    linker: _ReversalLinker,
-    ad: Adapters,
+    file_id: int,
+    fingerprint_value: str,
+    flags: BalanceFlags,
+    totals: ClaimTotals,
+    convert: _Converters,
     stamp: Any,
-) -> StoredRemittance:
-    """Append one remittance's rows to the batch's; what it holds, for the summary."""
-    rem, flags, fingerprint_value = item.rem, item.flags, item.fingerprint
-    money, day, amount, quantity = ad.money, ad.day, ad.amount, ad.quantity
-    payer_id = rem.payer_id
-    claims = rem.claims
-    linked = 0
+) -> tuple[Any, ...]:
+    """The remittance's row, in :data:`REMITTANCE_COLUMNS` order."""
+    money, day = convert.money, convert.day
     env = rem.envelope
     pay = rem.payment
-    remittance_row = (
+    return (
         remittance_id,
         file_id,
         fingerprint_value,
@@ -601,14 +675,14 @@ def _add_rows(
         rem.trace_number,
         rem.trace_originator,
         day(rem.production_date),
-        payer_id,
+        rem.payer_id,
         rem.payer.name,
         rem.payee.name,
         rem.payee.id_qualifier,
         rem.payee.identifier,
-        len(claims),
-        money(total(c.charge for c in claims)),
-        money(rem.claim_total_paid()),
+        totals.count,
+        money(totals.charge),
+        money(totals.paid),
         money(rem.provider_adjustment_total()),
         flags.payment and not flags.claims and not flags.lines,
         to_json(flags.messages),
@@ -616,8 +690,98 @@ def _add_rows(
         zlib.compress(rem.raw, ZLIB_LEVEL),
         stamp,
     )
-    rows.remittances.append(remittance_row)
 
+
+def _add_rows(
+    rows: _Rows,
+    item: ToStore,
+    file_id: int,
+    remittance_id: int,
+    claim_ids: Sequence[int],
+    line_ids: Sequence[int],
+    adj_ids: Sequence[int],
+    plb_ids: Sequence[int],
+    linker: _ReversalLinker,
+    convert: _Converters,
+    stamp: Any,
+) -> StoredRemittance:
+    """Append one remittance's rows to the batch's; what it holds, for the summary."""
+    rem, flags = item.rem, item.flags
+    rows.remittances.append(
+        _remittance_row(
+            rem,
+            remittance_id,
+            file_id,
+            item.fingerprint,
+            flags,
+            ClaimTotals.of(rem.claims),
+            convert,
+            stamp,
+        )
+    )
+    linked = _add_claim_rows(
+        rows,
+        rem,
+        rem.claims,
+        0,
+        remittance_id,
+        claim_ids,
+        line_ids,
+        adj_ids,
+        flags,
+        linker,
+        convert,
+    )
+    _add_plb_rows(rows, rem, remittance_id, plb_ids, convert)
+    return StoredRemittance(
+        remittance_id=remittance_id,
+        claim_ids=claim_ids,
+        claims=len(rem.claims),
+        service_lines=len(line_ids),
+        adjustments=len(adj_ids),
+        reversals_read=sum(1 for c in rem.claims if c.is_reversal),
+        reversals_linked=linked,
+    )
+
+
+def _add_plb_rows(
+    rows: _Rows, rem: Remittance, remittance_id: int, plb_ids: Sequence[int], convert: _Converters
+) -> None:
+    money, day = convert.money, convert.day
+    rows.plbs.extend(
+        (
+            plb_ids[i],
+            remittance_id,
+            plb.provider_id,
+            day(plb.fiscal_period_date),
+            plb.reason,
+            plb.reference,
+            money(plb.amount),
+            plb.segment_order,
+            plb.position,
+        )
+        for i, plb in enumerate(rem.provider_adjustments)
+    )
+
+
+def _add_claim_rows(
+    rows: _Rows,
+    rem: Remittance,
+    claims: Sequence[Claim],
+    first_seq: int,
+    remittance_id: int,
+    claim_ids: Sequence[int],
+    line_ids: Sequence[int],
+    adj_ids: Sequence[int],
+    flags: BalanceFlags,
+    linker: _ReversalLinker,
+    convert: _Converters,
+) -> int:
+    """Append the rows of ``claims`` (the remittance's claims from number ``first_seq +
+    1`` on; flags index them from 0); how many reversals were linked."""
+    money, day, amount, quantity = convert.money, convert.day, convert.amount, convert.quantity
+    payer_id = rem.payer_id
+    linked = 0
     claim_rows = rows.claims
     line_rows = rows.lines
     adj_rows = rows.adjustments
@@ -633,12 +797,12 @@ def _add_rows(
         patient = claim.patient
         rendering = claim.rendering
         claim_rarcs = codes_json(claim.remark_codes)
-        claim_dates = claim.dates
+        claim_dates = dict(reversed(claim.dates))  # the first of each kind
         claim_rows.append(
             (
                 claim_id,
                 remittance_id,
-                index + 1,
+                first_seq + index + 1,
                 payer_id,
                 claim.patient_control_number,
                 claim.status,
@@ -654,9 +818,9 @@ def _add_rows(
                 patient.name if patient else "",
                 patient.first_name if patient else "",
                 rendering.identifier if rendering and rendering.id_qualifier == "XX" else "",
-                day(next((d for q, d in claim_dates if q == "232"), None)),
-                day(next((d for q, d in claim_dates if q == "233"), None)),
-                day(next((d for q, d in claim_dates if q == "050"), None)),
+                day(claim_dates.get("232")),
+                day(claim_dates.get("233")),
+                day(claim_dates.get("050")),
                 day(claim.first_service_date()),
                 claim_rarcs,
                 len(claim.lines),
@@ -739,30 +903,164 @@ def _add_rows(
                         )
                     )
                     adj_cursor += 1
+    return linked
 
-    rows.plbs.extend(
-        (
-            plb_ids[i],
-            remittance_id,
-            plb.provider_id,
-            day(plb.fiscal_period_date),
-            plb.reason,
-            plb.reference,
-            money(plb.amount),
-            plb.segment_order,
-            plb.position,
+
+# --------------------------------------------------------------------------- streaming
+
+
+@dataclass(slots=True)
+class StoredClaims:
+    """What :func:`store_claims` wrote for one chunk of a remittance's claims."""
+
+    claim_ids: Sequence[int]
+    service_lines: int
+    adjustments: int
+    reversals_read: int
+    reversals_linked: int
+
+
+def _write_all(cursor: Any, conn: Connection, ad: Adapters, rows: _Rows) -> None:
+    dialect = conn.dialect.name
+    for table, table_rows in (
+        (REMITTANCE, rows.remittances),
+        (CLAIM, rows.claims),
+        (SERVICE_LINE, rows.lines),
+        (ADJUSTMENT, rows.adjustments),
+        (PROVIDER_ADJUSTMENT, rows.plbs),
+    ):
+        write_rows(cursor, dialect, ad.placeholder, table, table_rows)
+
+
+def _link_back(cursor: Any, ad: Adapters, linker: _ReversalLinker) -> None:
+    if linker.back_links:
+        mark = ad.placeholder
+        cursor.executemany(
+            f"UPDATE claim SET reversed_by_claim_id = {mark} WHERE id = {mark}", linker.back_links
         )
-        for i, plb in enumerate(rem.provider_adjustments)
-    )
-    return StoredRemittance(
-        remittance_id=remittance_id,
+
+
+def open_remittance(
+    conn: Connection, rem: Remittance, file_id: int, *, now: datetime | None = None
+) -> int:
+    """Insert the row of a remittance whose claims are about to stream in; its id.
+
+    The row holds the header (payer, payment, trace ...) with a provisional fingerprint
+    and no claims; :func:`store_claims` adds claims chunk by chunk and
+    :func:`close_remittance` writes the totals, fingerprint, balance and raw X12. All in
+    the caller's transaction (the pipeline holds a savepoint around the whole set).
+    """
+    ad = adapters_for(conn)
+    cursor = driver_cursor(conn)
+    try:
+        (ids,) = ad.reserve_ids(cursor, [(REMITTANCE, 1)])
+        remittance_id = ids[0]
+        row = _remittance_row(
+            rem,
+            remittance_id,
+            file_id,
+            f"streaming:{remittance_id}",
+            BalanceFlags(),
+            ClaimTotals(),
+            _Converters.of(ad),
+            ad.stamp(now or datetime.now(UTC)),
+        )
+        write_rows(cursor, conn.dialect.name, ad.placeholder, REMITTANCE, [row])
+    finally:
+        cursor.close()
+    return remittance_id
+
+
+def store_claims(
+    conn: Connection,
+    rem: Remittance,
+    remittance_id: int,
+    claims: Sequence[Claim],
+    first_seq: int,
+    flags: BalanceFlags,
+) -> StoredClaims:
+    """Insert one chunk of a streamed remittance's claims (numbered from ``first_seq + 1``)
+    with their lines and adjustments; ``flags`` index the chunk's claims from 0.
+
+    Reversals are linked as in a batch: to an earlier claim of the chunk, else to a
+    stored one (earlier chunks of the set are stored by now, and linked back).
+    """
+    ad = adapters_for(conn)
+    cursor = driver_cursor(conn)
+    try:
+        line_count = adj_count = 0
+        for c in claims:
+            adj_count += len(c.adjustments)
+            for ln in c.lines:
+                line_count += 1
+                adj_count += len(ln.adjustments)
+        claim_ids, line_ids, adj_ids = ad.reserve_ids(
+            cursor, [(CLAIM, len(claims)), (SERVICE_LINE, line_count), (ADJUSTMENT, adj_count)]
+        )
+        rows = _Rows()
+        linker = _ReversalLinker(cursor, ad)
+        linked = _add_claim_rows(
+            rows,
+            rem,
+            claims,
+            first_seq,
+            remittance_id,
+            claim_ids,
+            line_ids,
+            adj_ids,
+            flags,
+            linker,
+            _Converters.of(ad),
+        )
+        _write_all(cursor, conn, ad, rows)
+        _link_back(cursor, ad, linker)
+    finally:
+        cursor.close()
+    return StoredClaims(
         claim_ids=claim_ids,
-        claims=len(claims),
-        service_lines=len(line_ids),
-        adjustments=len(adj_ids),
+        service_lines=line_count,
+        adjustments=adj_count,
         reversals_read=sum(1 for c in claims if c.is_reversal),
         reversals_linked=linked,
     )
+
+
+def close_remittance(
+    conn: Connection,
+    rem: Remittance,
+    remittance_id: int,
+    file_id: int,
+    *,
+    fingerprint_value: str,
+    flags: BalanceFlags,
+    totals: ClaimTotals,
+    now: datetime | None = None,
+) -> None:
+    """Finish a streamed remittance's row (totals, fingerprint, balance, detail, raw X12)
+    and insert its PLBs; ``flags`` carry the payment rule and every message."""
+    ad = adapters_for(conn)
+    cursor = driver_cursor(conn)
+    try:
+        convert = _Converters.of(ad)
+        row = _remittance_row(
+            rem,
+            remittance_id,
+            file_id,
+            fingerprint_value,
+            flags,
+            totals,
+            convert,
+            ad.stamp(now or datetime.now(UTC)),
+        )
+        mark = ad.placeholder
+        columns = ", ".join(f"{name} = {mark}" for name in REMITTANCE_COLUMNS[1:])
+        cursor.execute(f"UPDATE remittance SET {columns} WHERE id = {mark}", (*row[1:], row[0]))
+        rows = _Rows()
+        (plb_ids,) = ad.reserve_ids(cursor, [(PROVIDER_ADJUSTMENT, len(rem.provider_adjustments))])
+        _add_plb_rows(rows, rem, remittance_id, plb_ids, convert)
+        _write_all(cursor, conn, ad, rows)
+    finally:
+        cursor.close()
 
 
 def write_rows(

@@ -11,28 +11,26 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select
 
-from denialops.codes import carc, rarc
 from denialops.money import fmt
 from denialops.store import schema
-from denialops.work import states
 from denialops.work.cases import (
     case_adj_t,
     case_t,
     claim_t,
     event_t,
-    get_case,
     now,
     remit_t,
     transaction,
 )
-from denialops.work.queue import QueueFilters, QueueRow, SortKey, as_record, queue
+from denialops.work.detail import case_detail as work_case_detail
+from denialops.work.detail import code_text, json_ready, person_name
+from denialops.work.queue import QueueFilters, QueueRow, SortKey, as_record
 from denialops.work.queue import queue_page as work_queue_page
 
 line_t = cast(Table, schema.ServiceLine.__table__)
@@ -77,17 +75,8 @@ class WebQueuePage:
     next_cursor: str | None
 
 
-def plain(value: Any) -> Any:
-    """JSON-ready: money and other Decimals as strings, dates as ISO text."""
-    if isinstance(value, Decimal):
-        return fmt(value) if value == value.quantize(Decimal("0.01")) else str(value)
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
+plain = json_ready
+"""JSON-ready: money and other Decimals as strings, dates as ISO text."""
 
 
 def queue_page(
@@ -107,9 +96,7 @@ def queue_page(
     return WebQueuePage(rows=_enrich(engine, page.rows), next_cursor=page.next_cursor)
 
 
-def _code_text(kind: str, code: str) -> str:
-    info = carc(code) if kind == "carc" else rarc(code)
-    return info.text if info else ""
+_code_text = code_text
 
 
 def _short(text: str, width: int = 80) -> str:
@@ -166,7 +153,13 @@ def _enrich(engine: Engine, rows: list[QueueRow]) -> list[dict[str, Any]]:
                 ),
                 "service_to": plain(person.statement_to if person else None),
                 "billed": fmt(row.case.billed),
-                "expected": fmt(row.case.billed - row.case.paid_initial),
+                # what the payer should pay for the denied services (the basis of at
+                # risk), not billed minus paid
+                "expected": fmt(
+                    row.case.at_risk
+                    if row.case.expected_payment is None
+                    else row.case.expected_payment
+                ),
                 "codes": codes.get(row.case.id, []),
                 "version": row.case.version,
             }
@@ -175,147 +168,13 @@ def _enrich(engine: Engine, rows: list[QueueRow]) -> list[dict[str, Any]]:
     return out
 
 
-def _name(last: str, first: str) -> str:
-    return ", ".join(part for part in (last, first) if part)
+_name = person_name
 
 
 def case_detail(engine: Engine, case_id: int, *, today: date | None = None) -> dict[str, Any]:
-    """Everything the case page shows, JSON-ready."""
-    from denialops.work import cases as register
-    from denialops.work.documents import case_documents
-
-    case = get_case(engine, case_id)
-    scored = queue(engine, include_closed=True, case_id=case_id, today=today)
-    with transaction(engine) as conn:
-        claim = conn.execute(select(claim_t).where(claim_t.c.id == case.claim_id)).one()
-        remit = conn.execute(select(remit_t).where(remit_t.c.id == case.remittance_id)).one()
-        lines = conn.execute(
-            select(line_t).where(line_t.c.claim_id == claim.id).order_by(line_t.c.seq)
-        ).all()
-        adjustments = conn.execute(
-            select(adj_t).where(adj_t.c.claim_id == claim.id).order_by(adj_t.c.id)
-        ).all()
-        history = conn.execute(
-            select(
-                claim_t.c.id,
-                claim_t.c.status,
-                claim_t.c.charge,
-                claim_t.c.paid,
-                claim_t.c.denial_status,
-                claim_t.c.reverses_claim_id,
-                remit_t.c.id.label("remittance_id"),
-                remit_t.c.payment_date,
-                remit_t.c.trace_number,
-            )
-            .join(remit_t, remit_t.c.id == claim_t.c.remittance_id)
-            .where(
-                claim_t.c.patient_control_number == case.patient_control_number,
-                claim_t.c.payer_id == case.payer_id,
-            )
-            .order_by(remit_t.c.payment_date, claim_t.c.id)
-        ).all()
-
-    def adjustment(a: Any) -> dict[str, Any]:
-        return {
-            "id": a.id,
-            "service_line_id": a.service_line_id,
-            "group_code": a.group_code,
-            "reason_code": a.reason_code,
-            "reason_text": _code_text("carc", a.reason_code),
-            "amount": fmt(a.amount),
-            "rarcs": [{"code": c, "text": _code_text("rarc", c)} for c in (a.rarcs or [])],
-            "is_denial": a.is_denial,
-            "family": a.family,
-            "category": a.category,
-            "owner": a.owner,
-            "next_action": a.next_action,
-            "rule_id": a.rule_id,
-            "ruleset_version": a.ruleset_version,
-            "needs_review": a.needs_review,
-        }
-
-    adj_by_line: dict[int | None, list[dict[str, Any]]] = {}
-    for a in adjustments:
-        adj_by_line.setdefault(a.service_line_id, []).append(adjustment(a))
-    detail: dict[str, Any] = plain(
-        {
-            "case": {f: getattr(case, f) for f in case.__dataclass_fields__},
-            "priority": as_record(scored[0]) if scored else None,
-            "claim": {
-                "patient_control_number": claim.patient_control_number,
-                "payer_claim_control_number": claim.payer_claim_control_number,
-                "patient_name": _name(claim.patient_last_name, claim.patient_first_name),
-                "member_id": claim.patient_id,
-                "status": claim.status,
-                "charge": claim.charge,
-                "paid": claim.paid,
-                "patient_responsibility": claim.patient_responsibility,
-                "statement_from": claim.statement_from,
-                "statement_to": claim.statement_to,
-                "facility_type": claim.facility_type,
-                "drg": claim.drg,
-                "remark_codes": [
-                    {"code": c, "text": _code_text("rarc", c)} for c in (claim.remark_codes or [])
-                ],
-            },
-            "payer": {"id": remit.payer_id, "name": remit.payer_name},
-            "remittance": {
-                "id": remit.id,
-                "trace_number": remit.trace_number,
-                "payment_date": remit.payment_date,
-            },
-            "claim_adjustments": adj_by_line.get(None, []),
-            "lines": [
-                {
-                    "id": line.id,
-                    "seq": line.seq,
-                    "code": line.code,
-                    "modifiers": [
-                        m
-                        for m in (line.modifier1, line.modifier2, line.modifier3, line.modifier4)
-                        if m
-                    ],
-                    "revenue_code": line.revenue_code,
-                    "service_date": line.service_date,
-                    "charge": line.charge,
-                    "paid": line.paid,
-                    "adjustments": adj_by_line.get(line.id, []),
-                }
-                for line in lines
-            ],
-            "remittance_history": [dict(h._mapping) for h in history],
-            "appeals": register.appeals(engine, case_id),
-            "notes": [
-                {"at": at, "author": who, "text": text}
-                for at, who, text in register.notes(engine, case_id)
-            ],
-            "documents": [
-                {
-                    "id": d.id,
-                    "filename": d.filename,
-                    "media_type": d.media_type,
-                    "size_bytes": d.size_bytes,
-                    "uploaded_by": d.uploaded_by,
-                    "uploaded_at": d.uploaded_at,
-                }
-                for d in case_documents(engine, case_id)
-            ],
-            "allowed_moves": list(states.allowed_moves(case.state)),
-            "events": [
-                {
-                    "at": e.at,
-                    "actor": e.actor,
-                    "action": e.action,
-                    "field": e.field,
-                    "old": e.old_value,
-                    "new": e.new_value,
-                    "remittance_id": e.remittance_id,
-                    "note": e.note,
-                }
-                for e in register.events(engine, case_id)
-            ],
-        }
-    )
+    """Everything the case page shows, JSON-ready: :func:`denialops.work.detail.case_detail`,
+    the record ``case show`` prints too."""
+    detail: dict[str, Any] = plain(work_case_detail(engine, case_id, today=today))
     return detail
 
 

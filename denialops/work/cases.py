@@ -10,7 +10,7 @@ lock, audit rows, rescoring) after :func:`denialops.work.store.lock_row`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from datetime import date
 from decimal import Decimal
@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, select
 
 from denialops.errors import InputError, StateTransitionError, StoreError
 from denialops.money import ZERO
-from denialops.vocabulary import OWNERS
+from denialops.vocabulary import DENIAL_KIND, OWNERS
 from denialops.work import states
 from denialops.work.chain import (
     DENIED_STATUSES,
@@ -104,6 +104,7 @@ __all__ = [
     "event_t",
     "events",
     "get_case",
+    "insert_cases",
     "move",
     "note_t",
     "notes",
@@ -235,14 +236,15 @@ def open_cases(conn: Connection, remittance_ids: int | Iterable[int]) -> int:
                 to_move.append((case, first))
     details = _opening_details(conn, [c.id for c in to_open] + [c.id for _, c in to_move])
     if to_open:
-        _insert_cases(conn, [details[c.id] for c in to_open])
+        insert_cases(conn, [details[c.id] for c in to_open])
     for case, first in to_move:
         _move_opening(conn, case, details[first.id])
     return len(to_open)
 
 
 def cases_for_keys(conn: Connection, remittance_ids: Sequence[int]) -> dict[Key, Case]:
-    """The cases of the claims of these remittances, by key, locked for this transaction."""
+    """The denial cases of the claims of these remittances, by key, locked for this
+    transaction (underpayment cases are not decided by later remittances)."""
     found: dict[Key, Case] = {}
     for part in chunks(list(remittance_ids)):
         keys = (
@@ -260,6 +262,7 @@ def cases_for_keys(conn: Connection, remittance_ids: Sequence[int]) -> dict[Key,
                     keys.c.payer_id == case_t.c.payer_id,
                 ),
             )
+            .where(case_t.c.kind == DENIAL_KIND)
             .order_by(case_t.c.id)
         )
         if conn.dialect.name == "postgresql":
@@ -395,7 +398,18 @@ def _opening_details(conn: Connection, claim_ids: Sequence[int]) -> dict[int, di
     return values
 
 
-def _insert_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+def insert_cases(
+    conn: Connection,
+    rows: Sequence[dict[str, Any]],
+    *,
+    kind: str = DENIAL_KIND,
+    link: Callable[[Connection, Sequence[int]], None] | None = None,
+) -> None:
+    """Insert new cases of ``kind`` (one per claim) with their audit rows and search terms.
+
+    ``rows`` are the case columns (keys starting with ``_`` are not columns; ``_terms``
+    are the search terms); ``link`` fills ``case_adjustment`` for the new case ids (the
+    denied adjustments by default). Batched: a fixed number of statements per call."""
     stamp = rows[0]["opened_at"]
     insert_many(
         conn,
@@ -411,6 +425,7 @@ def _insert_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
                 "outcome_remittance_id": None,
                 "closed_at": None,
                 "version": 1,
+                "kind": kind,
             }
             for row in rows
         ],
@@ -420,10 +435,12 @@ def _insert_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     for part in chunks(sorted(by_claim)):
         case_ids.update(
             conn.execute(
-                select(case_t.c.claim_id, case_t.c.id).where(case_t.c.claim_id.in_(part))
+                select(case_t.c.claim_id, case_t.c.id).where(
+                    case_t.c.claim_id.in_(part), case_t.c.kind == kind
+                )
             ).all()
         )
-    _link_adjustments(conn, sorted(case_ids.values()))
+    (link or _link_adjustments)(conn, sorted(case_ids.values()))
     insert_many(
         conn,
         event_t,

@@ -363,6 +363,7 @@ def as_record(row: QueueRow) -> dict[str, object]:
     case, score = row.case, row.priority
     return {
         "case_id": case.id,
+        "kind": case.kind,
         "state": case.state,
         "owner": case.owner,
         "assignee": case.assignee or "",

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, Row, Table, insert, select, update
 from denialops.errors import ConflictError, StoreError
 from denialops.store import schema
 from denialops.store.database import write_transaction
+from denialops.vocabulary import DENIAL_KIND
 from denialops.work.tables import (
     Appeal,
     AppUser,
@@ -112,6 +113,8 @@ class Case:
     age_factor: Decimal | None = None
     deadline_factor: Decimal | None = None
     priority_as_of: date | None = None
+    kind: str = "denial"
+    """``denial`` or ``underpayment`` (revision 0012)."""
 
     @classmethod
     def from_row(cls, row: Row[Any] | Mapping[str, Any]) -> Case:
@@ -214,8 +217,10 @@ def get_case(engine_or_conn: Engine | Connection, case_id: int) -> Case:
     return Case.from_row(row)
 
 
-def case_for_claim(conn: Connection, claim_id: int) -> Case | None:
-    row = conn.execute(select(case_t).where(case_t.c.claim_id == claim_id)).first()
+def case_for_claim(conn: Connection, claim_id: int, kind: str = DENIAL_KIND) -> Case | None:
+    row = conn.execute(
+        select(case_t).where(case_t.c.claim_id == claim_id, case_t.c.kind == kind)
+    ).first()
     return None if row is None else Case.from_row(row)
 
 

@@ -1,6 +1,7 @@
 """Tables of the denial register: cases, their audit trail, appeals, notes, documents, users.
 
-One ``denial_case`` row per denied claim (``case`` is an SQL keyword, hence the prefix).
+One ``denial_case`` row per denied claim (``case`` is an SQL keyword, hence the prefix),
+and one of kind ``underpayment`` per claim paid below the fee schedule (``kind``).
 What a case is about stays linked, not copied: ``claim_id`` points at the claim row and
 ``case_adjustment`` at every denied adjustment with the classification it had when the
 case opened. ``case_event`` is the append-only audit trail (one row per changed field;
@@ -67,7 +68,7 @@ class DenialCase(Base):
 
     __tablename__ = "denial_case"
     __table_args__ = (
-        UniqueConstraint("claim_id", name="uq_denial_case_claim"),
+        UniqueConstraint("claim_id", "kind", name="uq_denial_case_claim_kind"),
         Index("ix_denial_case_pcn_payer", "patient_control_number", "payer_id"),
         Index("ix_denial_case_queue", "state", "owner"),
         # The work queue's indexes (see denialops.work.queue, which names the query each
@@ -135,6 +136,9 @@ class DenialCase(Base):
     deadline_factor: Mapped[Decimal | None] = mapped_column(Numeric(8, 4))
     priority_as_of: Mapped[date | None] = mapped_column(Date)
     """The day the stored score was computed for (age and deadline factors depend on it)."""
+    kind: Mapped[str] = mapped_column(String(16), default="denial", server_default="denial")
+    """revision 0012: ``denial`` or ``underpayment`` (``denialops.vocabulary.CASE_KINDS``);
+    one case per claim and kind."""
 
 
 class CaseSearch(Base):

@@ -85,24 +85,31 @@ def check_balance(rem: Remittance) -> list[BalanceProblem]:
                     ),
                 )
             )
-    expected = rem.claim_total_paid() - rem.provider_adjustment_total()
+    payment = payment_problem(rem, rem.claim_total_paid())
+    if payment is not None:
+        problems.append(payment)
+    return problems
+
+
+def payment_problem(rem: Remittance, claims_paid: Decimal) -> BalanceProblem | None:
+    """The payment rule, given the sum of CLP04 over the set's claims (which need not be
+    in ``rem.claims``: when claims are stored as they are read, only their sum is kept)."""
+    expected = claims_paid - rem.provider_adjustment_total()
     payment = rem.payment
     actual = -payment.amount if payment.credit_debit == "D" else payment.amount
-    if expected != actual:
-        direction = " (BPR03 D: a debit, counted negative)" if payment.credit_debit == "D" else ""
-        problems.append(
-            BalanceProblem(
-                level="payment",
-                claim="",
-                line=0,
-                rule=PAYMENT_RULE,
-                expected=expected,
-                actual=actual,
-                message=(
-                    f"payment: claims paid {rem.claim_total_paid()} - provider adjustments"
-                    f" {rem.provider_adjustment_total()} = {expected}, but BPR02 is"
-                    f" {payment.amount}{direction}"
-                ),
-            )
-        )
-    return problems
+    if expected == actual:
+        return None
+    direction = " (BPR03 D: a debit, counted negative)" if payment.credit_debit == "D" else ""
+    return BalanceProblem(
+        level="payment",
+        claim="",
+        line=0,
+        rule=PAYMENT_RULE,
+        expected=expected,
+        actual=actual,
+        message=(
+            f"payment: claims paid {claims_paid} - provider adjustments"
+            f" {rem.provider_adjustment_total()} = {expected}, but BPR02 is"
+            f" {payment.amount}{direction}"
+        ),
+    )

@@ -23,6 +23,7 @@ from denialops.errors import EnvelopeError, Not835Error, X12Error, X12SyntaxErro
 from denialops.x12.remittance import Envelope
 from denialops.x12.segments import (
     BAD_SEGMENT,
+    CONTENT_IDS,
     MAX_HELD,
     TOO_BIG,
     Delimiters,
@@ -186,6 +187,7 @@ def read_transaction_sets(
     name: str,
     chunk_size: int = 1 << 20,
     max_set_bytes: int = MAX_HELD,
+    reader: SegmentReader | None = None,
 ) -> Iterator[T_co | RejectedTransaction]:
     """Stream a file's transaction sets through parsers made by ``start``, checking envelopes.
 
@@ -195,12 +197,17 @@ def read_transaction_sets(
     :class:`X12SyntaxError` that names the file, segment number, segment id, element
     and what was expected.
 
+    ``reader``: the segment reader to use (made over ``stream`` when not given), for a
+    parser that needs to see the text held for its set.
+
     Limits: a transaction set larger than ``max_set_bytes`` is refused (its text is not
     held, its records not built); consecutive segments outside any set are one
     rejection; after :data:`MAX_ERRORS_PER_INTERCHANGE` rejections in an interchange the
     rest of its rejections are merged into one.
     """
-    items = _read_sets(stream, start, name, chunk_size, max_set_bytes)
+    if reader is None:
+        reader = SegmentReader(stream, chunk_size=chunk_size, max_held=max_set_bytes)
+    items = _read_sets(reader, start, name, max_set_bytes)
     merged: _Merged | None = None
     errors = 0
     current = -1
@@ -260,15 +267,13 @@ class _Merged:
 
 
 def _read_sets(
-    stream: BinaryIO,
+    reader: SegmentReader,
     start: ParserFactory[T_co],
     name: str,
-    chunk_size: int,
     max_set_bytes: int,
 ) -> Iterator[tuple[int, T_co | RejectedTransaction]]:
     """:func:`read_transaction_sets` without the error limit; each item comes with the
     number of the interchange it belongs to (-1 outside any)."""
-    reader = SegmentReader(stream, chunk_size=chunk_size, max_held=max_set_bytes)
     interchanges = 0
     control_ids = _CONTROL_IDS
     isa: _Interchange | None = None
@@ -367,6 +372,12 @@ def _read_sets(
 
     for elements, number, offset in reader:
         sid = elements[0]
+        if reader.handler_error is not None:  # a handler the reader called directly failed
+            if failed is None:
+                failed = reader.handler_error
+                if failed.file is None:
+                    failed.file = name
+            reader.handler_error = None
         if in_set and sid not in control_ids:
             if failed is None:
                 try:
@@ -379,7 +390,9 @@ def _read_sets(
                     if exc.file is None:
                         exc.file = name
                     failed = exc
+                    reader.handlers = None
             continue
+        reader.handlers = None  # a control segment: the open set (if any) ends here
         if sid == TOO_BIG:
             if in_set and not too_big:
                 too_big = True
@@ -437,8 +450,13 @@ def _read_sets(
             if failed is None:
                 try:
                     parser = start(envelope, delimiters, elements, number, offset)
-                    get = parser.handlers().get
+                    table = parser.handlers()
+                    get = table.get
                     other = parser.other
+                    # Segments of the set go straight from the reader to their handler.
+                    direct: dict[str, SegmentHandler] = dict.fromkeys(CONTENT_IDS, other)
+                    direct.update(table)
+                    reader.handlers = direct
                 except X12Error as exc:
                     exc.file = exc.file or name
                     failed = exc
@@ -453,7 +471,7 @@ def _read_sets(
                 continue
             count = number - st_number + 1  # ST to SE: segment numbers are consecutive
             end = offset + len(element.join(elements)) + 1
-            raw = b"" if too_big else reader.take(st_offset, end)
+            raw = b"" if too_big else reader.take(st_offset, end, release=True)
             reader.release()
             control = _pad(st_elements, 3)[2]
             failed = failed or _check_trailer(elements, seg, st_elements, st_number, count, name)
@@ -576,6 +594,7 @@ def _read_sets(
             yield here(), RejectedTransaction(name, number, offset, "", bad, text.encode("latin-1"))
             isa = None
 
+    number = max(number, reader.number)
     if stray_first is not None:
         yield here(), flush_stray()
     if in_set:

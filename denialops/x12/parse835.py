@@ -15,6 +15,7 @@ through bounded caches because a remittance repeats the same few values endlessl
 
 from __future__ import annotations
 
+import codecs
 import gc
 import io
 import os
@@ -27,7 +28,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from denialops.errors import Not835Error, X12SyntaxError
-from denialops.money import parse_amount
 from denialops.x12.envelope import RejectedTransaction, read_transaction_sets
 from denialops.x12.remittance import (
     Adjustment,
@@ -40,13 +40,22 @@ from denialops.x12.remittance import (
     Remittance,
     ServiceLine,
 )
-from denialops.x12.segments import MAX_HELD, Delimiters
+from denialops.x12.segments import MAX_HELD, Delimiters, SegmentReader
+
+ClaimSink = Callable[[Remittance, list[Claim]], None]
+"""Takes finished claims of a transaction set as it is read: (the set's record so far,
+whose header is complete and whose ``claims`` no longer hold these, the claims)."""
+DEFAULT_SINK_CLAIMS = 500
+"""Claims handed to a claim sink at a time."""
 
 # The loop the parser is in: decides where context-dependent segments go.
 HEADER, PARTY, SUMMARY, CLAIM, LINE, TRAILER = range(6)
 
 _SEGMENT_ID = re.compile(r"[A-Z0-9]{2,3}")
-_CACHE_LIMIT = 50_000
+_CACHE_LIMIT = 4_096
+"""Entries per cache (amounts, dates): real remittances repeat a few hundred values;
+beyond that a cache only costs memory (it is emptied when full)."""
+_AMOUNT_CHARS = "0123456789.-"
 _amounts: dict[str, Decimal] = {}
 _dates: dict[str, date] = {}
 
@@ -68,8 +77,13 @@ def _amount(text: str, number: int, sid: str, position: int, *, money: bool = Tr
     if value is not None:
         return value
     try:
-        value = parse_amount(text)
-    except ValueError:
+        # What parse_amount accepts (digits, one point, a leading minus), checked in C:
+        # anything else left after stripping those characters, or a misplaced point or
+        # minus (Decimal refuses it), is not an X12 amount.
+        if not text or text.strip(_AMOUNT_CHARS):
+            raise ValueError(text)
+        value = Decimal(text)
+    except (ValueError, ArithmeticError):
         raise X12SyntaxError(
             "not a decimal amount" if text else "amount missing",
             segment_number=number,
@@ -164,7 +178,7 @@ def _foreign_separator(text: str) -> str | None:
     return None
 
 
-def _utf8_text(rem: Remittance, raw: bytes) -> None:
+def _utf8_text(rem: Remittance, raw: bytes) -> bool:
     """Re-read the record's text as UTF-8 when the set's bytes are valid UTF-8.
 
     The reader decodes bytes as latin-1 (one byte, one character); a set that is valid
@@ -175,8 +189,9 @@ def _utf8_text(rem: Remittance, raw: bytes) -> None:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
-        return
+        return False
     _redecode(rem)
+    return True
 
 
 def _convert(value: object) -> object:
@@ -224,6 +239,15 @@ class _Parser:
         "composites_seen",
         "has_bpr",
         "delimiters",
+        "sink",
+        "sink_claims",
+        "reader",
+        "handed_out",
+        "checked",
+        "non_ascii",
+        "utf8_ok",
+        "utf8_decoder",
+        "streamed_utf8",
     )
 
     def __init__(
@@ -235,6 +259,9 @@ class _Parser:
         offset: int,
         *,
         repair: frozenset[str] = frozenset(),
+        sink: ClaimSink | None = None,
+        sink_claims: int = DEFAULT_SINK_CLAIMS,
+        reader: SegmentReader | None = None,
     ) -> None:
         if len(st) < 2 or st[1] != "835":
             kind = _pad(st, 2)[1]
@@ -266,6 +293,17 @@ class _Parser:
         self.composites_seen = False  # a composite read with the ISA16 separator
         self.has_bpr = False
         self.delimiters = delimiters
+        # Streaming claims out (see read_835's claim_sink): how many were handed out,
+        # and what the set's text was so far, to decode them as the whole set will be.
+        self.sink = sink
+        self.sink_claims = max(sink_claims, 1)
+        self.reader = reader
+        self.handed_out = 0
+        self.checked = offset
+        self.non_ascii = False
+        self.utf8_ok = True
+        self.utf8_decoder = codecs.getincrementaldecoder("utf-8")()
+        self.streamed_utf8 = False
 
     def finish(self, trailer: list[str], number: int, raw: bytes) -> Remittance:
         """The finished record, once the envelope has checked the SE."""
@@ -283,8 +321,50 @@ class _Parser:
         if self.delimiters.warning:
             rem.warnings.insert(0, self.delimiters.warning)
         if not raw.isascii() and self.delimiters.element.isascii():
-            _utf8_text(rem, raw)
+            utf8 = _utf8_text(rem, raw)
+            if self.streamed_utf8 and not utf8:
+                raise X12SyntaxError(
+                    f"the text is UTF-8 in the first {self.handed_out:,} claims and not"
+                    " after them: a transaction set whose claims are stored as they are read"
+                    " must be in one encoding",
+                    segment_number=number,
+                    segment_id="SE",
+                    element=0,
+                    expected="UTF-8 or Latin-1 text throughout the transaction set",
+                )
         return rem
+
+    # -- claims handed out as they are read ------------------------------------------
+    def hand_out(self) -> None:
+        """Give the finished claims to the sink and forget them (memory stays flat)."""
+        sink = self.sink
+        claims = self.rem.claims
+        if sink is None or not claims:
+            return
+        self.rem.claims = []
+        if self.reader is not None and self.delimiters.element.isascii():
+            self._decode_like_the_set(claims)
+        self.handed_out += len(claims)
+        sink(self.rem, claims)
+
+    def _decode_like_the_set(self, claims: list[Claim]) -> None:
+        """Decode handed-out claims as the whole set will be (see :func:`_utf8_text`):
+        UTF-8 while the set's text so far is valid UTF-8 and not ASCII; if it turns out
+        not to be UTF-8 later, :meth:`finish` rejects the set rather than mix encodings."""
+        assert self.reader is not None
+        text = self.reader.held_from(self.checked)
+        self.checked += len(text)
+        if not text.isascii():
+            self.non_ascii = True
+            if self.utf8_ok:
+                try:
+                    self.utf8_decoder.decode(text.encode("latin-1"))
+                except UnicodeDecodeError:
+                    self.utf8_ok = False
+        if self.non_ascii and self.utf8_ok:
+            for claim in claims:
+                _redecode(claim)
+            self.streamed_utf8 = True
 
     # -- composites ------------------------------------------------------------------
     def composite(self, text: str, number: int, sid: str, position: int) -> list[str]:
@@ -506,6 +586,8 @@ class _Parser:
 
     # -- claim (loop 2100) -----------------------------------------------------------
     def clp(self, e: list[str], number: int) -> None:
+        if self.sink is not None and len(self.rem.claims) >= self.sink_claims:
+            self.hand_out()  # the claims before this one are complete
         p = _pad(e, 14)
         cached = _amounts.get
         charge = cached(p[3])
@@ -514,6 +596,7 @@ class _Parser:
         paid = cached(p[4])
         if paid is None:
             paid = _amount(p[4], number, "CLP", 4)
+        # Positional (every field, in declaration order) for speed.
         claim = Claim(
             p[1],
             p[2],
@@ -528,7 +611,23 @@ class _Parser:
             _amount(p[12], number, "CLP", 12, money=False) if p[12] else None,
             _amount(p[13], number, "CLP", 13, money=False) if p[13] else None,
             self.header_number,
-            segment_number=number,
+            None,
+            None,
+            None,
+            None,
+            None,
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            number,
         )
         self.rem.claims.append(claim)
         self.claim = claim
@@ -839,6 +938,8 @@ def read_835(
     chunk_size: int = 1 << 20,
     repair: Iterable[str] = (),
     max_set_bytes: int = MAX_HELD,
+    claim_sink: ClaimSink | None = None,
+    sink_claims: int = DEFAULT_SINK_CLAIMS,
 ) -> Iterator[Remittance | RejectedTransaction]:
     """Stream the remittances of an 835 file (path or binary stream), in file order.
 
@@ -854,17 +955,28 @@ def read_835(
 
     ``max_set_bytes`` (default 256 MB): a larger transaction set is refused unread, and
     unreadable text is kept for the quarantine whole up to that size.
+
+    ``claim_sink``: for sets too large to hold as records. Once a set has more than
+    ``sink_claims`` finished claims, they are handed to ``claim_sink(remittance,
+    claims)`` (``remittance`` is the set's record being built: header complete, its
+    ``claims`` emptied) and dropped, so memory stays flat in the number of claims; the
+    :class:`Remittance` yielded at SE then holds only the claims not handed out. The
+    sink is called while the set is being read: the set may still be rejected after
+    (an error further on, a wrong SE), so a sink that stores claims must be able to
+    undo them (the ingest pipeline holds a savepoint per streamed set). An exception
+    the sink raises ends the reading.
     """
     repairs = frozenset(repair)
     unknown = repairs - REPAIRS
     if unknown:
         raise ValueError(f"unknown repair {sorted(unknown)[0]!r}; known: separators")
     label = name if name is not None else _source_name(source)
+    sink = (claim_sink, sink_claims) if claim_sink is not None else None
     if isinstance(source, str | os.PathLike):
         with Path(source).open("rb") as stream:
-            yield from _read(stream, label, chunk_size, repairs, max_set_bytes)
+            yield from _read(stream, label, chunk_size, repairs, max_set_bytes, sink)
     else:
-        yield from _read(source, label, chunk_size, repairs, max_set_bytes)
+        yield from _read(source, label, chunk_size, repairs, max_set_bytes, sink)
 
 
 @contextmanager
@@ -902,16 +1014,37 @@ def _read(
     chunk_size: int,
     repair: frozenset[str] = frozenset(),
     max_set_bytes: int = MAX_HELD,
+    sink: tuple[ClaimSink, int] | None = None,
 ) -> Iterator[Remittance | RejectedTransaction]:
+    reader = SegmentReader(stream, chunk_size=chunk_size, max_held=max_set_bytes)
+
     def start(
         envelope: Envelope, delimiters: Delimiters, st: list[str], number: int, offset: int
     ) -> _Parser:
-        parser = _Parser(envelope, delimiters, st, number, offset, repair=repair)
+        if sink is None:
+            parser = _Parser(envelope, delimiters, st, number, offset, repair=repair)
+        else:
+            parser = _Parser(
+                envelope,
+                delimiters,
+                st,
+                number,
+                offset,
+                repair=repair,
+                sink=sink[0],
+                sink_claims=sink[1],
+                reader=reader,
+            )
         parser.rem.source_file = name
         return parser
 
     sets = read_transaction_sets(
-        stream, start, name=name, chunk_size=chunk_size, max_set_bytes=max_set_bytes
+        stream,
+        start,
+        name=name,
+        chunk_size=chunk_size,
+        max_set_bytes=max_set_bytes,
+        reader=reader,
     )
     while True:
         with _gc_paused():

@@ -12,16 +12,19 @@ segment. Only the text of the transaction set being read is retained (see
 
 Speed matters here: the common case (the same terminator + line break after every
 segment, or none) is one ``split`` per chunk and one ``split`` per segment; anything
-irregular falls back to a slower path that strips line breaks segment by segment.
+irregular falls back to a slower path that strips line breaks segment by segment. Inside
+a transaction set the consumer may give the reader a table of handlers
+(:attr:`SegmentReader.handlers`): the segments of the set then go from the split straight
+to their handler, with no generator round trip and no tuple per segment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from denialops.errors import X12SyntaxError
+from denialops.errors import X12Error, X12SyntaxError
 
 ISA_LENGTH = 106
 """An ISA is fixed width: 105 characters plus its segment terminator."""
@@ -159,12 +162,14 @@ def _line_break_after(text: str, index: int, terminator: str) -> str:
     return terminator + text[index:end]
 
 
+CONTENT_IDS = frozenset(
+    "BPR TRN CUR REF DTM N1 N2 N3 N4 PER RDM LX TS3 TS2 CLP CAS NM1 MIA MOA AMT QTY SVC LQ"
+    " PLB".split()
+)
+"""The 835 segment ids inside a transaction set the fast path knows (and may dispatch)."""
 # Segment ids the fast path yields without a second look. Anything else (ISA, IEA, an
 # unknown id, garbage, an empty segment) takes the careful path, which still yields it.
-_COMMON_IDS = frozenset(
-    "GS GE ST SE BPR TRN CUR REF DTM N1 N2 N3 N4 PER RDM LX TS3 TS2 CLP CAS NM1 MIA MOA"
-    " AMT QTY SVC LQ PLB".split()
-)
+_COMMON_IDS = CONTENT_IDS | {"GS", "GE", "ST", "SE"}
 _LINE_BREAKS = "\r\n"
 _WHITE = " \t\r\n"
 """White space allowed after a segment terminator (and before an ISA): ignored."""
@@ -201,6 +206,14 @@ class SegmentReader:
         self._keep_from: int | None = None
         self._eof = False
         self._synced: tuple[str, int, str] | None = None
+        self.handlers: dict[str, Callable[[list[str], int], None]] | None = None
+        """When set (by the envelope, inside a transaction set), segments with one of
+        these ids are handed to their handler directly instead of being yielded; an
+        :class:`X12SyntaxError` (any X12 error) a handler raises is kept in
+        :attr:`handler_error` and dispatching stops until the consumer sets it again."""
+        self.handler_error: X12Error | None = None
+        self.number = 0
+        """The number of the last segment read, dispatched or yielded."""
 
     # -- raw text retention ----------------------------------------------------------
     def keep(self, offset: int) -> None:
@@ -211,25 +224,55 @@ class SegmentReader:
         """Stop retaining text: a transaction set has been taken."""
         self._keep_from = None
 
-    def take(self, start: int, end: int) -> bytes:
-        """The file's bytes ``[start, end)``; ``start`` must not be before the kept offset."""
+    def take(self, start: int, end: int, *, release: bool = False) -> bytes:
+        """The file's bytes ``[start, end)``; ``start`` must not be before the kept offset.
+
+        ``release``: the text up to ``end`` is not needed any more (a transaction set has
+        been read): stop holding it, and drop each chunk as soon as it is copied, so a
+        large set is never held twice over (decoded and as bytes) in full.
+        """
         first = start - self._parts_pos
         if first < 0:
             raise ValueError("text before the kept offset is no longer held")
         parts = self._parts
         size = end - start
+        if release:
+            self._keep_from = None
         if len(parts) == 1 or first + size <= len(parts[0]):
             return parts[0][first : first + size].encode("latin-1")
-        # Spans chunks: join only the pieces that overlap, never whole chunks.
-        pieces: list[str] = []
-        for part in parts:
+        # Spans chunks: encode only the pieces that overlap, never whole chunks at once.
+        pieces: list[bytes] = []
+        index = 0
+        while index < len(parts) and size > 0:
+            part = parts[index]
             if first < len(part):
-                pieces.append(part[first : first + size])
-                size -= len(pieces[-1])
-                if size <= 0:
-                    break
+                piece = part[first : first + size]
+                size -= len(piece)
+                pieces.append(piece.encode("latin-1"))
+                del piece
             first = max(first - len(part), 0)
-        return "".join(pieces).encode("latin-1")
+            if release and size > 0 and index == 0 and len(parts) > 1:
+                # wholly before ``end``: nobody needs this chunk again
+                dropped = len(parts.pop(0))
+                self._parts_pos += dropped
+                self._held -= dropped
+                first = max(first, 0)
+                continue
+            index += 1
+        return b"".join(pieces)
+
+    def held_from(self, offset: int) -> str:
+        """The text read so far from ``offset`` on (which must still be held), as the
+        reader decoded it (latin-1: one character per byte)."""
+        first = offset - self._parts_pos
+        if first < 0:
+            raise ValueError("text before the kept offset is no longer held")
+        pieces: list[str] = []
+        for part in self._parts:
+            if first < len(part):
+                pieces.append(part[first:] if first else part)
+            first = max(first - len(part), 0)
+        return "".join(pieces)
 
     def _read(self) -> str:
         """Read and decode the next chunk ("" at end of file), remembering it."""
@@ -354,7 +397,7 @@ class SegmentReader:
             # Blank lines and stray terminators of the interchange just closed are skipped.
             skip = " \t\r\n" + (self.delimiters.segment if self.delimiters else "")
             for item in self._sync(buf, buf_pos, number, skip):
-                number = item[1]
+                number = self.number = item[1]
                 yield item
             if self._synced is None or self.delimiters is None:
                 return
@@ -372,6 +415,7 @@ class SegmentReader:
                         # No terminator in sight: not X12. Reject it and look for an ISA
                         # rather than hold an unbounded "segment" in memory.
                         number += 1
+                        self.number = number
                         message = f"no segment terminator {terminator!r} in {len(buf):,} bytes"
                         bad = [BAD_SEGMENT, message, "segments ending in the ISA terminator"]
                         yield [*bad, buf[:RAW_PREVIEW]], number, buf_pos
@@ -389,8 +433,10 @@ class SegmentReader:
                     tail = buf.strip(_WHITE)  # a last segment without terminator
                     if tail:
                         number += 1
+                        self.number = number
                         lead = len(buf) - len(buf.lstrip(_WHITE))
                         yield tail.split(element), number, buf_pos + lead
+                    self.number = number
                     return
                 if buf[:1] in _WHITE:  # white space left over from the last chunk
                     stripped = buf.lstrip(_WHITE)
@@ -418,14 +464,28 @@ class SegmentReader:
                     step = 1
                 buf = pieces.pop() + rest if rest else pieces.pop()
                 pos = buf_pos
+                handlers = self.handlers
                 for piece in pieces:
                     start = pos
                     pos += len(piece) + step
                     if regular:
                         elements = piece.split(element)
-                        if elements[0] in common:
+                        sid = elements[0]
+                        if handlers is not None:
+                            handler = handlers.get(sid)
+                            if handler is not None:
+                                number += 1
+                                try:
+                                    handler(elements, number)
+                                except X12Error as exc:
+                                    self.handler_error = exc
+                                    handlers = self.handlers = None
+                                continue
+                        if sid in common:
                             number += 1
+                            self.number = number
                             yield elements, number, start
+                            handlers = self.handlers
                             continue
                         text = piece
                     else:
@@ -436,7 +496,9 @@ class SegmentReader:
                         elements = text.split(element)
                         if elements[0] in common:
                             number += 1
+                            self.number = number
                             yield elements, number, start
+                            handlers = self.handlers
                             continue
                     # The careful path: empty, IEA, a new ISA, an id we do not know, or
                     # white space after a terminator that the separator did not cover.
@@ -454,7 +516,9 @@ class SegmentReader:
                         resync = True
                         break
                     number += 1
+                    self.number = number
                     yield elements, number, start
+                    handlers = self.handlers
                     if sid == "IEA":
                         buf, buf_pos = whole[pos - buf_pos :] + rest, pos
                         resync = True

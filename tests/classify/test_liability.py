@@ -14,6 +14,7 @@ from denialops.classify._engine import PATIENT_CHECK, allowed_groups
 from denialops.classify._rules import check_rules_text
 from denialops.classify._vocab import NEXT_ACTIONS, PATIENT_ACTIONS, NextAction
 from denialops.codes import code_list
+from denialops.vocabulary import UNDERPAYMENT_NEXT_ACTION
 
 RULES = load_rules()
 ALL_CARCS = sorted(code_list("carc").entries)
@@ -278,8 +279,9 @@ def test_every_rule_and_constraint_speaks_the_vocabulary() -> None:
     used = {rule.outcome.next_action for rule in RULES.rules}
     used |= {c.next_action for c in RULES.constraints.values() if c.next_action}
     assert used <= set(NEXT_ACTIONS)
-    # every action of issue 14 is reachable from the shipped rules or the liability layer
-    reachable = used | {"bill_patient", "write_off", "review"}
+    # every action of issue 14 is reachable from the shipped rules or the liability layer,
+    # or (dispute_underpayment) from underpayment cases
+    reachable = used | {"bill_patient", "write_off", "review", UNDERPAYMENT_NEXT_ACTION}
     assert reachable == set(NEXT_ACTIONS)
 
 

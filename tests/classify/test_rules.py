@@ -421,3 +421,25 @@ def test_missing_rules_file_is_a_clear_error(tmp_path: Path) -> None:
 )
 def test_group_code_changes_the_next_action(group: str, carc: str, next_action: str) -> None:
     assert classify(group, carc, rules=SHIPPED).next_action == next_action
+
+
+def test_the_fast_yaml_loader_reads_the_rules_as_the_pure_python_one() -> None:
+    """Rules are read with libyaml's parser when installed (issue 10: the pure-Python
+    scanner was most of the cost of loading them); lines and mappings are the same."""
+    import yaml
+
+    from denialops.classify import _rules
+
+    class PythonLoader(yaml.SafeLoader):
+        pass
+
+    PythonLoader.add_constructor(
+        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+        _rules._construct_mapping,  # type: ignore[arg-type]
+    )
+    text = shipped_rules_text()
+    fast = yaml.load(text, Loader=_rules._LineLoader)  # noqa: S506 - safe loader subclass
+    slow = yaml.load(text, Loader=PythonLoader)  # noqa: S506 - safe loader subclass
+    assert fast == slow
+    if yaml.__with_libyaml__:
+        assert issubclass(_rules._LineLoader, yaml.CSafeLoader)

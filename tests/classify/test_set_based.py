@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -75,7 +75,7 @@ def test_the_number_of_statements_does_not_grow_with_the_claims(engine: Engine) 
     with _counting(engine) as lots, engine.begin() as conn:
         summary = classify_claims(conn, many, RULES)
     assert summary.claims == 240 and summary.examined == 0  # no history asked for
-    assert summary.combinations == 8  # distinct (payer, group, CARC, RARCs, date)
+    assert summary.combinations == 8  # distinct (payer, group, CARC, RARCs): dates agree
     # scope and result inserts are executemany (one statement each per 5,000 rows)
     assert len(lots) == len(few), (len(few), len(lots))
 
@@ -177,6 +177,35 @@ def test_codes_are_judged_on_the_service_date(engine: Engine) -> None:
     ]
 
 
+def test_a_reason_seen_on_many_dates_is_one_result_unless_a_date_changes_it(
+    engine: Engine,
+) -> None:
+    """Issue 10: results are keyed by (payer, group, CARC, RARCs) and by the date only
+    where the date changes the result (CARC 165's stop date), so the number of results
+    does not grow with the spread of service dates; each row still gets its own date's."""
+    days = [date(2018, 4, 1) + timedelta(days=7 * i) for i in range(12)]  # across 2018-05-01
+    lines = [_dated_line(carc, day) for day in days for carc in ("50", "165")]
+    rem = remittance("TRACE-DAYS", "PAYER1", claim("J", "1", str(40 * len(lines)), "0", *lines))
+    claim_ids = _store_only(engine, [rem], "days")
+    with engine.begin() as conn:
+        summary = classify_claims(conn, claim_ids, RULES)
+        rows = conn.execute(
+            select(SL.c.service_date, ADJ.c.reason_code, ADJ.c.category, ADJ.c.warnings)
+            .join(SL, SL.c.id == ADJ.c.service_line_id)
+            .order_by(SL.c.service_date, ADJ.c.reason_code)
+        ).all()
+    expired = [day for day in days if day >= date(2018, 5, 1)]
+    # CO-50: one result for every date; CO-165: one per date (the warning names the date)
+    assert summary.combinations == 1 + len(days)
+    assert len(rows) == 2 * len(days)
+    for day, carc, category, warnings in rows:
+        one = classify("CO", carc, payer="PAYER1", on=day, rules=RULES)
+        assert (category, tuple(warnings or ())) == (one.category, one.warnings)
+    assert [w for _d, carc, _c, w in rows if carc == "165" and w] == [
+        [f"CARC 165 was deactivated on {day.isoformat()} (stop date 2018-05-01)"] for day in expired
+    ]
+
+
 def test_pr_denial_lines_count_as_the_patients(engine: Engine) -> None:
     """PR-96 with N386 (ABN): the patient owes it, so the claim is not a lost claim."""
     rem = remittance(
@@ -226,3 +255,58 @@ def test_reclassify_takes_the_same_path_and_fills_the_new_columns(engine: Engine
     with engine.connect() as conn:
         liabilities = set(conn.execute(select(ADJ.c.liability)).scalars())
     assert liabilities == {"provider", "patient"}
+
+
+def test_the_claim_view_written_in_sql_is_the_python_rule(engine: Engine) -> None:
+    """Issue 10: the claims' denial view is one UPDATE ... FROM; on every kind of claim it
+    is what :func:`claim_denial_view` says from the claim's classified adjustments (ties
+    to the alphabetically first category, reversals, status 4, PR shares, nothing)."""
+    rem = remittance(
+        "TRACE-VIEW",
+        "PAYER1",
+        claim(
+            "TIE", "1", "100", "40", line("100", "40", adj("CO", "50", "30"), adj("CO", "97", "30"))
+        ),
+        claim("FOUR", "4", "80", "0", line("80", "0", adj("CO", "45", "80"))),
+        claim("REV", "22", "-100", "-60", line("-100", "-60", adj("CO", "50", "-40"))),
+        claim("PR", "1", "100", "0", line("100", "0", adj("PR", "96", "100"), remarks=["N386"])),
+        claim("ZERO", "1", "100", "0", line("100", "0", adj("CO", "50", "100"))),
+        claim("PAID", "1", "100", "90", line("100", "90", adj("CO", "45", "10"))),
+        claim("NET", "1", "100", "100", line("100", "100", adj("CO", "50", "-5"))),
+        claim("NONE", "1", "100", "100", line("100", "100")),
+    )
+    claim_ids = _store_only(engine, [rem], "view")
+    with engine.begin() as conn:
+        summary = classify_claims(conn, claim_ids, RULES)
+        again = classify_claims(conn, claim_ids, RULES)
+        claims = conn.execute(select(CLAIM).order_by(CLAIM.c.id)).mappings().all()
+        adjustments = conn.execute(select(ADJ)).mappings().all()
+    # stored as paid with nothing denied: all but PAID and NONE change, once
+    assert (summary.claims_updated, again.claims_updated) == (len(claims) - 2, 0)
+    seen = set()
+    for row in claims:
+        denied: dict[tuple[str | None, str | None], Decimal] = {}
+        patient = Decimal(0)
+        for a in adjustments:
+            if a["claim_id"] != row["id"]:
+                continue
+            if a["is_denial"]:
+                key = (a["category"], a["family"])
+                denied[key] = denied.get(key, Decimal(0)) + a["amount"]
+            if a["group_code"] == "PR":
+                patient += a["amount"]
+        view = claim_denial_view(row["status"], row["paid"], denied, patient)
+        stored = (
+            row["denial_status"],
+            row["primary_denial_category"],
+            row["primary_denial_family"],
+            row["denied_amount"],
+        )
+        assert stored == (
+            view.denial_status,
+            view.primary_category,
+            view.primary_family,
+            view.denied_amount,
+        ), row["patient_control_number"]
+        seen.add(view.denial_status)
+    assert seen == {"paid", "partially_denied", "fully_denied"}

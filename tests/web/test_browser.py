@@ -3,9 +3,11 @@
 The application runs under uvicorn on a free loopback port, over a fresh SQLite
 database. One test walks what an analyst does in a day: log in, upload a remittance,
 find the new denials, search by claim number, open a case, assign it, add a note,
-attach a document, move it, download a letter, bulk-assign three cases, and see the
-dashboard numbers change. Screenshots go to ``test-artifacts/screenshots/`` (the main
-ones are copied to ``docs/screenshots/`` for the README).
+attach a document, move it, download a letter, bulk-assign three cases, save and apply a
+queue view, make an action plan, edit a rule override and reclassify, re-ingest a
+repaired quarantined file, and see the dashboard numbers change. Screenshots go to
+``test-artifacts/screenshots/`` (the main ones are copied to ``docs/screenshots/`` for the
+README).
 
 Skipped, saying why, only when Chromium cannot be started on this machine
 (``scripts/ensure_chromium.sh`` installs it).
@@ -29,7 +31,7 @@ from denialops.store.migrate import upgrade
 from denialops.web.accounts import add_user
 from denialops.web.app import create_app
 from denialops.x12.write835 import format_835
-from tests.web.conftest import PASSWORD, settings
+from tests.web.conftest import BROKEN_835, PASSWORD, repaired_835, settings
 from tests.work.builders import claim, ingest, remittance
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -106,9 +108,14 @@ def browser() -> Iterator[Any]:
         manager.stop()
 
 
-def _shot(page: Any, name: str) -> None:
+def _shot(page: Any, name: str, selector: str | None = None) -> None:
+    """The whole page, or only the element ``selector`` names (a long page stays small)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    path = str(ARTIFACTS / f"{name}.png")
+    if selector:
+        page.locator(selector).screenshot(path=path)
+    else:
+        page.screenshot(path=path, full_page=True)
 
 
 def _remittance_file(folder: Path) -> Path:
@@ -205,6 +212,14 @@ def test_an_analysts_day_in_the_browser(server: str, browser: Any, tmp_path: Pat
     page.goto(f"{server}/queue?assignee=coder1")
     assert page.locator("table.queue tbody tr").count() == 3
 
+    _save_and_apply_a_view(page, server)
+    _make_an_action_plan(page, server)
+    _edit_a_rule_and_reclassify(page, server)
+    refused = [e for e in errors if "422" in e]
+    assert len(refused) == 1  # the override refused on purpose: its page is a 422
+    errors.remove(refused[0])
+    _reingest_a_repaired_file(page, server, tmp_path)
+
     # The dashboard moved with the upload.
     page.goto(f"{server}/")
     page.wait_for_selector("#kpis")
@@ -212,3 +227,88 @@ def test_an_analysts_day_in_the_browser(server: str, browser: Any, tmp_path: Pat
     _shot(page, "dashboard")
     assert errors == []  # no CSP violations or script errors in the console
     context.close()
+
+
+def _save_and_apply_a_view(page: Any, server: str) -> None:
+    """Save the current filters as a view, then pick it from the default queue."""
+    page.goto(f"{server}/queue?carc=50&sort=amount")
+    page.fill("#save-view input[name=name]", "CO-50 by amount")
+    page.check("#save-view input[name=shared]")
+    page.click("#save-view button[type=submit]")
+    page.wait_for_selector("a.view-link:text('CO-50 by amount')")
+    page.goto(f"{server}/queue?payer=PAYER9")
+    assert "OLD0" in page.inner_text("table.queue")
+    page.click("a.view-link:text('CO-50 by amount')")
+    page.wait_for_url("**/queue?carc=50*")
+    table = page.inner_text("table.queue")
+    assert "E2E000" in table and "OLD0" not in table
+    _shot(page, "queue-views")
+
+
+def _make_an_action_plan(page: Any, server: str) -> None:
+    """Create a plan for CARC 50 in the browser; it is listed with baseline and progress."""
+    page.goto(f"{server}/plans")
+    page.fill("#plan-form input[name=title]", "Cut CO-50 at PAYER7")
+    page.select_option("#plan-form select[name=dimension]", "carc")
+    page.fill("#plan-form input[name=value]", "50")
+    page.fill("#plan-form input[name=reduction_pct]", "25")
+    page.fill("#plan-form input[name=due_date]", "2026-12-31")
+    page.fill("#plan-form input[name=owner]", "maria")
+    page.click("#plan-form button[type=submit]")
+    plan = page.locator("section.plan", has_text="Cut CO-50 at PAYER7")
+    plan.wait_for()
+    text = plan.inner_text()
+    baseline = text.split("baseline ", 1)[1].split(",", 1)[0]
+    assert baseline not in ("0", "0.0000", "–"), text
+    assert "target" in text and "latest" in text
+    assert plan.locator("svg.chart polyline").count() == 1  # progress drawn
+    _shot(page, "plans")
+
+
+def _edit_a_rule_and_reclassify(page: Any, server: str) -> None:
+    """Add a rule override with a mistake (shown inline), fix it, edit it, reclassify."""
+    page.goto(f"{server}/rules")
+    form = "#override-add"
+    page.fill(f"{form} input[name=payer]", "PAYER7")
+    page.select_option(f"{form} select[name=group]", "CO")
+    page.fill(f"{form} input[name=carc]", "50")
+    page.select_option(f"{form} select[name=category]", "documentation")
+    page.select_option(f"{form} select[name=next_action]", "bill_patient")
+    page.click(f"{form} button[type=submit]")
+    assert "balance billing" in page.inner_text("#override-error")
+    page.select_option(f"{form} select[name=next_action]", "")
+    page.click(f"{form} button[type=submit]")
+    row = page.locator("table.overrides tbody tr", has_text="payer PAYER7 CO-50")
+    row.wait_for()
+    assert "documentation" in row.inner_text()
+    row.locator("summary").click()
+    row.locator("select[name=owner]").select_option("coding_him")
+    row.locator("form.override-edit button[type=submit]").click()
+    page.wait_for_selector("table.overrides tr:has-text('owner coding_him')")
+    history = page.inner_text("#override-history")
+    assert "edit" in history and "maria" in history
+    page.click("#reclassify button")
+    page.wait_for_selector("#reclassified")
+    assert page.inner_text("#reclassified-changed") == "5"  # the five PAYER7 CO-50 lines
+    _shot(page, "rules", "#overrides")
+
+
+def _reingest_a_repaired_file(page: Any, server: str, folder: Path) -> None:
+    """Upload a broken file, fix the quarantined set in place, re-ingest it."""
+    broken = folder / "broken.835"
+    broken.write_text(BROKEN_835, encoding="utf-8")
+    page.goto(f"{server}/upload")
+    page.set_input_files("#upload-file", str(broken))
+    page.click("#upload-submit")
+    page.wait_for_selector("#ingest-summary")
+    assert page.inner_text("#summary-quarantined") == "1"
+    page.goto(f"{server}/quarantine")
+    page.locator("table tbody tr").first.locator("a").first.click()
+    page.wait_for_selector("#reingest-form")
+    repaired = repaired_835("E2EFIX01").decode()
+    page.fill("#reingest-text", repaired[repaired.index("ST*") : repaired.index("GE*")])
+    page.click("#reingest-submit")
+    page.wait_for_selector("#quarantine-status:text('resolved')")
+    page.locator("a.resolved-case").first.click()
+    page.wait_for_selector("#pcn")
+    assert page.inner_text("#pcn") == "E2EFIX01"

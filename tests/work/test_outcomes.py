@@ -289,3 +289,14 @@ def test_judge() -> None:
     assert judge(Decimal("100"), Decimal("100")) == "won"
     assert judge(Decimal("99.99"), Decimal("100")) == "partially_won"
     assert judge(Decimal("0"), Decimal("100")) == "lost"
+
+
+def test_chains_are_read_only_for_claims_with_work(engine: Engine) -> None:
+    """Issue 10: opening cases and matching outcomes read the chains of claims that open
+    a case or have one, not of every claim paid without a denial (A3: CO-45 only)."""
+    from denialops.work.chain import chains_touching
+
+    remittance_id = _first_batch(engine)
+    with engine.begin() as conn:
+        chains = chains_touching(conn, [remittance_id])
+    assert sorted(pcn for pcn, _payer in chains) == ["A1", "A2", "A4"]

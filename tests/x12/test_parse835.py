@@ -474,3 +474,47 @@ def test_unknown_segments_are_kept_verbatim_in_their_loop() -> None:
 
 def _stream(data: bytes) -> io.BytesIO:
     return io.BytesIO(data)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0",
+        "12",
+        "-12.5",
+        ".75",
+        "-.5",
+        "1.",
+        "007.10",
+        "1e5",
+        "+5",
+        " 5",
+        "5 ",
+        "1_000",
+        "--5",
+        "5-",
+        "1.2.3",
+        ".",
+        "-",
+        "",
+        "NaN",
+        "Infinity",
+        "\u0661",
+        "12,5",
+        "-0",
+    ],
+)
+def test_amounts_are_read_exactly_as_the_money_parser_reads_them(text: str) -> None:
+    from denialops.money import parse_amount
+    from denialops.x12.parse835 import _amount
+
+    try:
+        expected: Decimal | None = parse_amount(text)
+    except ValueError:
+        expected = None
+    try:
+        found: Decimal | None = _amount(text, 7, "AMT", 2)
+    except X12SyntaxError as exc:
+        assert exc.segment_number == 7 and exc.element == 2
+        found = None
+    assert found == expected and str(found) == str(expected)

@@ -35,7 +35,17 @@ def test_exported_names() -> None:
 
 def test_signatures_others_rely_on() -> None:
     read = inspect.signature(x12.read_835)
-    assert list(read.parameters) == ["source", "name", "chunk_size", "repair", "max_set_bytes"]
+    assert list(read.parameters) == [
+        "source",
+        "name",
+        "chunk_size",
+        "repair",
+        "max_set_bytes",
+        "claim_sink",
+        "sink_claims",
+    ]
+    assert read.parameters["claim_sink"].default is None
+    assert read.parameters["claim_sink"].kind is inspect.Parameter.KEYWORD_ONLY
     assert read.parameters["chunk_size"].default == 1 << 20
     assert read.parameters["name"].kind is inspect.Parameter.KEYWORD_ONLY
     assert list(inspect.signature(x12.parse_835).parameters) == ["data", "name"]

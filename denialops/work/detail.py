@@ -1,0 +1,197 @@
+"""One case, everything about it: the record ``case show`` (CLI) and the case page and
+``GET /api/v1/cases/{id}`` (web) both print.
+
+:func:`case_detail` reads the case, its stored priority, every deadline with the payer
+profile, the codes it was opened with, the claim as the payer sent it (lines,
+adjustments with the CARC/RARC texts, the other remittances of the claim), appeals,
+notes, documents, the allowed moves and the audit trail. Values are Python values
+(Decimal, date); :func:`json_ready` turns the record into JSON values, the same way for
+both shells. Reading never writes (the web records the view itself).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from denialops.codes import carc, rarc
+from denialops.money import CENT, fmt
+from denialops.work import states
+from denialops.work.cases import (
+    appeals,
+    assess_case,
+    case_adjustments,
+    events,
+    get_case,
+    notes,
+    transaction,
+)
+from denialops.work.deadlines import assessment_record, profile_for
+from denialops.work.documents import case_documents
+from denialops.work.queue import as_record, queue
+from denialops.work.store import adj_t, claim_t, line_t, remit_t
+
+
+def json_ready(value: Any) -> Any:
+    """JSON values: money (two-place Decimals) as "1234.50", other Decimals as text,
+    dates as ISO text; dicts, lists and tuples walked."""
+    if isinstance(value, Decimal):
+        return fmt(value) if value == value.quantize(CENT) else str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    return value
+
+
+def code_text(kind: str, code: str) -> str:
+    """The CARC (``kind`` "carc") or RARC text of a code, "" when unknown."""
+    info = carc(code) if kind == "carc" else rarc(code)
+    return info.text if info else ""
+
+
+def person_name(last: str, first: str) -> str:
+    return ", ".join(part for part in (last, first) if part)
+
+
+def _adjustment(a: Any) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "service_line_id": a.service_line_id,
+        "group_code": a.group_code,
+        "reason_code": a.reason_code,
+        "reason_text": code_text("carc", a.reason_code),
+        "amount": a.amount,
+        "rarcs": [{"code": c, "text": code_text("rarc", c)} for c in (a.rarcs or [])],
+        "is_denial": a.is_denial,
+        "family": a.family,
+        "category": a.category,
+        "owner": a.owner,
+        "next_action": a.next_action,
+        "rule_id": a.rule_id,
+        "ruleset_version": a.ruleset_version,
+        "needs_review": a.needs_review,
+    }
+
+
+def case_detail(engine: Engine, case_id: int, *, today: date | None = None) -> dict[str, Any]:
+    """Everything about one case (see the module docstring); unknown ids raise StoreError."""
+    case = get_case(engine, case_id)
+    scored = queue(engine, include_closed=True, case_id=case_id, today=today)
+    with transaction(engine) as conn:
+        deadlines = assessment_record(
+            assess_case(conn, case), profile_for(case.payer_id, case.filing_indicator)
+        )
+        claim = conn.execute(select(claim_t).where(claim_t.c.id == case.claim_id)).one()
+        remit = conn.execute(select(remit_t).where(remit_t.c.id == case.remittance_id)).one()
+        lines = conn.execute(
+            select(line_t).where(line_t.c.claim_id == claim.id).order_by(line_t.c.seq)
+        ).all()
+        adjustments = conn.execute(
+            select(adj_t).where(adj_t.c.claim_id == claim.id).order_by(adj_t.c.id)
+        ).all()
+        history = conn.execute(
+            select(
+                claim_t.c.id,
+                claim_t.c.status,
+                claim_t.c.charge,
+                claim_t.c.paid,
+                claim_t.c.denial_status,
+                claim_t.c.reverses_claim_id,
+                remit_t.c.id.label("remittance_id"),
+                remit_t.c.payment_date,
+                remit_t.c.trace_number,
+            )
+            .join(remit_t, remit_t.c.id == claim_t.c.remittance_id)
+            .where(
+                claim_t.c.patient_control_number == case.patient_control_number,
+                claim_t.c.payer_id == case.payer_id,
+            )
+            .order_by(remit_t.c.payment_date, claim_t.c.id)
+        ).all()
+    by_line: dict[int | None, list[dict[str, Any]]] = {}
+    for a in adjustments:
+        by_line.setdefault(a.service_line_id, []).append(_adjustment(a))
+    return {
+        "case": {f: getattr(case, f) for f in case.__dataclass_fields__},
+        "priority": as_record(scored[0]) if scored else None,
+        "deadlines": deadlines,
+        "denial_codes": case_adjustments(engine, case_id),
+        "claim": {
+            "patient_control_number": claim.patient_control_number,
+            "payer_claim_control_number": claim.payer_claim_control_number,
+            "patient_name": person_name(claim.patient_last_name, claim.patient_first_name),
+            "member_id": claim.patient_id,
+            "status": claim.status,
+            "charge": claim.charge,
+            "paid": claim.paid,
+            "patient_responsibility": claim.patient_responsibility,
+            "statement_from": claim.statement_from,
+            "statement_to": claim.statement_to,
+            "facility_type": claim.facility_type,
+            "drg": claim.drg,
+            "remark_codes": [
+                {"code": c, "text": code_text("rarc", c)} for c in (claim.remark_codes or [])
+            ],
+        },
+        "payer": {"id": remit.payer_id, "name": remit.payer_name},
+        "remittance": {
+            "id": remit.id,
+            "trace_number": remit.trace_number,
+            "payment_date": remit.payment_date,
+        },
+        "claim_adjustments": by_line.get(None, []),
+        "lines": [
+            {
+                "id": line.id,
+                "seq": line.seq,
+                "code": line.code,
+                "modifiers": [
+                    m for m in (line.modifier1, line.modifier2, line.modifier3, line.modifier4) if m
+                ],
+                "revenue_code": line.revenue_code,
+                "service_date": line.service_date,
+                "charge": line.charge,
+                "paid": line.paid,
+                "adjustments": by_line.get(line.id, []),
+            }
+            for line in lines
+        ],
+        "remittance_history": [dict(h._mapping) for h in history],
+        "appeals": appeals(engine, case_id),
+        "notes": [
+            {"at": at, "author": who, "text": text} for at, who, text in notes(engine, case_id)
+        ],
+        "documents": [
+            {
+                "id": d.id,
+                "filename": d.filename,
+                "media_type": d.media_type,
+                "size_bytes": d.size_bytes,
+                "sha256": d.sha256,
+                "uploaded_by": d.uploaded_by,
+                "uploaded_at": d.uploaded_at,
+                "enclose": d.enclose,
+            }
+            for d in case_documents(engine, case_id)
+        ],
+        "allowed_moves": list(states.allowed_moves(case.state)),
+        "events": [
+            {
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "field": e.field,
+                "old": e.old_value,
+                "new": e.new_value,
+                "remittance_id": e.remittance_id,
+                "note": e.note,
+            }
+            for e in events(engine, case_id)
+        ],
+    }
