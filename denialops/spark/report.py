@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 _VARCHAR = re.compile(r"\bAS\s+VARCHAR\s*\)", re.IGNORECASE)
 _QUOTED = re.compile(r'"([^"\n]*)"')
+_MATERIALIZED = re.compile(r"\bAS\s+(?:NOT\s+)?MATERIALIZED\s*\(", re.IGNORECASE)
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
 
 VERSION_KEY = "denialops_fact_schema"
@@ -50,7 +51,8 @@ def spark_sql(sql: str) -> str:
     """The portable report SQL spelled for Spark SQL.
 
     ``CAST(x AS VARCHAR)`` becomes ``CAST(x AS STRING)`` and ``"name"`` becomes
-    ``\\`name\\```; string literals (single quotes) are left as they are."""
+    ``\\`name\\```, ``WITH x AS MATERIALIZED (`` loses the hint; string literals
+    (single quotes) are left as they are."""
     out: list[str] = []
     position = 0
     for literal in _LITERAL.finditer(sql):
@@ -63,6 +65,7 @@ def spark_sql(sql: str) -> str:
 
 def _render(code: str) -> str:
     code = _VARCHAR.sub("AS STRING)", code)
+    code = _MATERIALIZED.sub("AS (", code)  # a planner hint Spark's parser does not take
     return _QUOTED.sub(lambda m: "`" + m.group(1).replace("`", "``") + "`", code)
 
 
