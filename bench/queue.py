@@ -17,16 +17,24 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+# Run as a script, this folder comes first on sys.path, and this file (queue.py) would
+# shadow the standard library's queue module; the repository root must be importable
+# for tests.pgserver.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
 
-from denialops.store.db import make_engine
-from denialops.store.migrate import upgrade
-from denialops.work.queue import QueueFilters, queue_page
+from sqlalchemy import Engine, text  # noqa: E402
+
+from denialops.store.db import make_engine  # noqa: E402
+from denialops.store.migrate import upgrade  # noqa: E402
+from denialops.work.queue import QueueFilters, queue_page  # noqa: E402
 
 CACHE = Path(__file__).with_name(".cache")
 TODAY = date(2026, 6, 1)
@@ -38,7 +46,7 @@ def _series(dialect: str, n: int) -> tuple[str, str]:
             f"WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < {n}) ",
             "FROM s",
         )
-    return "", f"FROM generate_series(1, {n}) AS s(x)"
+    return "", f"FROM generate_series(1::bigint, {n}) AS s(x)"
 
 
 def build(engine: Engine, n: int) -> None:
@@ -49,7 +57,9 @@ def build(engine: Engine, n: int) -> None:
         if dialect == "sqlite"
         else (lambda e: f"(DATE '2026-01-01' + ({e})::int)")
     )
-    stamp = "'2026-01-01 00:00:00'"
+    stamp = (
+        "'2026-01-01 00:00:00'" if dialect == "sqlite" else "TIMESTAMPTZ '2026-01-01 00:00:00+00'"
+    )
     money = (  # integer cents on SQLite (revision 0003), NUMERIC on PostgreSQL
         (lambda e: f"CAST(ROUND(({e}) * 100) AS INTEGER)")
         if dialect == "sqlite"
@@ -107,25 +117,36 @@ def build(engine: Engine, n: int) -> None:
         else:
             conn.exec_driver_sql("SET session_replication_role = replica")  # no FK checks
         for statement in statements:
-            conn.exec_driver_sql(statement)
+            conn.exec_driver_sql(_driver(statement, dialect))
     # one denial code per case: CARC by case id (x % 40), needs adjustment rows on PG only
     # for the foreign key, which replica mode skips
     with engine.begin() as conn:
         if dialect != "sqlite":
             conn.exec_driver_sql("SET session_replication_role = replica")
         conn.exec_driver_sql(
-            "INSERT INTO adjustment (id, remittance_id, claim_id, level, segment_order, "
-            "position, group_code, reason_code, amount, rarcs, needs_review, is_denial) "
-            f"SELECT id, 1, id, 'claim', 1, 1, 'CO', CAST(id % 40 AS VARCHAR(8)), 100, '[]', "
-            f"{false}, {true} FROM denial_case"
+            _driver(
+                "INSERT INTO adjustment (id, remittance_id, claim_id, level, segment_order, "
+                "position, group_code, reason_code, amount, rarcs, needs_review, is_denial) "
+                f"SELECT id, 1, id, 'claim', 1, 1, 'CO', CAST(id % 40 AS VARCHAR(8)), 100, '[]', "
+                f"{false}, {true} FROM denial_case",
+                dialect,
+            )
         )
         conn.exec_driver_sql(
-            "INSERT INTO case_adjustment (case_id, adjustment_id, group_code, reason_code, "
-            "amount) SELECT id, id, 'CO', CAST(id % 40 AS VARCHAR(8)), 100 FROM denial_case"
+            _driver(
+                "INSERT INTO case_adjustment (case_id, adjustment_id, group_code, reason_code, "
+                "amount) SELECT id, id, 'CO', CAST(id % 40 AS VARCHAR(8)), 100 FROM denial_case",
+                dialect,
+            )
         )
     with engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
         conn.commit()
+
+
+def _driver(statement: str, dialect: str) -> str:
+    """psycopg reads ``%`` as a placeholder in driver-level SQL: the modulo must be doubled."""
+    return statement if dialect == "sqlite" else statement.replace("%", "%%")
 
 
 def best(fn: Callable[[], object], runs: int = 5) -> float:
