@@ -273,12 +273,12 @@ def cases_for_keys(conn: Connection, remittance_ids: Sequence[int]) -> dict[Key,
     return found
 
 
-def _opening_details(conn: Connection, claim_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """The case columns each claim would open with (deadline and score included)."""
-    if not claim_ids:
-        return {}
+def claims_with_notice_dates(conn: Connection, claim_ids: Sequence[int]) -> dict[int, Any]:
+    """Claim rows by id, each with its remittance's payment, production and ingest dates
+    (``r_payment_date``, ``r_production_date``, ``r_ingested_at``): what a deadline's
+    notice date is taken from."""
     claims: dict[int, Any] = {}
-    for part in chunks(sorted(set(claim_ids))):
+    for part in chunks(claim_ids):
         rows = conn.execute(
             select(
                 claim_t,
@@ -290,6 +290,14 @@ def _opening_details(conn: Connection, claim_ids: Sequence[int]) -> dict[int, di
             .where(claim_t.c.id.in_(part))
         ).all()
         claims.update({r.id: r for r in rows})
+    return claims
+
+
+def _opening_details(conn: Connection, claim_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The case columns each claim would open with (deadline and score included)."""
+    if not claim_ids:
+        return {}
+    claims = claims_with_notice_dates(conn, sorted(set(claim_ids)))
     denied: dict[int, list[Any]] = {}
     lines: dict[int, list[Any]] = {}
     for part in chunks(sorted(claims)):

@@ -52,7 +52,7 @@ from denialops.vocabulary import (
     UNDERPAYMENT_NEXT_ACTION,
     UNDERPAYMENT_OWNER,
 )
-from denialops.work.cases import insert_cases
+from denialops.work.cases import claims_with_notice_dates, insert_cases
 from denialops.work.deadlines import DeadlineFacts, assess, load_profiles, notice_date
 from denialops.work.scoring import patient_name, score_rows, search_terms
 from denialops.work.store import (
@@ -61,9 +61,7 @@ from denialops.work.store import (
     case_adj_t,
     case_t,
     chunks,
-    claim_t,
     now,
-    remit_t,
 )
 
 UNDERPAID_STATUS = "underpaid"
@@ -119,20 +117,7 @@ def open_underpayment_cases(
 
 
 def _claims(conn: Connection, claim_ids: Sequence[int]) -> dict[int, Any]:
-    found: dict[int, Any] = {}
-    for part in chunks(claim_ids):
-        rows = conn.execute(
-            select(
-                claim_t,
-                remit_t.c.payment_date.label("r_payment_date"),
-                remit_t.c.production_date.label("r_production_date"),
-                remit_t.c.ingested_at.label("r_ingested_at"),
-            )
-            .join(remit_t, remit_t.c.id == claim_t.c.remittance_id)
-            .where(claim_t.c.id.in_(part))
-        ).all()
-        found.update({r.id: _Claim(r) for r in rows})
-    return found
+    return {i: _Claim(r) for i, r in claims_with_notice_dates(conn, claim_ids).items()}
 
 
 class _Claim:
