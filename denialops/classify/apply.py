@@ -354,6 +354,13 @@ class ClassifySummary:
     claims_updated: int = 0
     moves: dict[str, int] = field(default_factory=dict)
     """"old category -> new category" with how many adjustments moved."""
+    cases_rerouted: int = 0
+    """Open cases whose routing (category, family, owner, next action) followed the rules
+    (``reclassify`` only; see :mod:`denialops.work.reroute`)."""
+    owners_kept: int = 0
+    """Of the open cases, those whose hand-set owner was kept though the rules differ."""
+    cases_no_longer_denied: int = 0
+    """Open cases whose claim carries no denial under the new rules (left for a person)."""
 
     def add(self, other: ClassifySummary) -> None:
         self.claims += other.claims
@@ -363,6 +370,9 @@ class ClassifySummary:
         self.history_rows += other.history_rows
         self.stamped += other.stamped
         self.claims_updated += other.claims_updated
+        self.cases_rerouted += other.cases_rerouted
+        self.owners_kept += other.owners_kept
+        self.cases_no_longer_denied += other.cases_no_longer_denied
         for move, count in other.moves.items():
             self.moves[move] = self.moves.get(move, 0) + count
 
@@ -374,6 +384,9 @@ class ClassifySummary:
             "history_rows": self.history_rows,
             "stamped": self.stamped,
             "claims_updated": self.claims_updated,
+            "cases_rerouted": self.cases_rerouted,
+            "owners_kept": self.owners_kept,
+            "cases_no_longer_denied": self.cases_no_longer_denied,
             "moves": dict(sorted(self.moves.items())),
         }
 
@@ -545,14 +558,22 @@ _OUTCOME_COLUMNS = tuple(c for c in RESULT_COLUMNS if c != "ruleset_version")
 
 
 def reclassify(
-    engine: Engine, rules: RuleSet | None = None, *, batch_size: int = 5000
+    engine: Engine,
+    rules: RuleSet | None = None,
+    *,
+    batch_size: int = 5000,
+    actor: str = "system",
 ) -> ClassifySummary:
     """Re-apply the rules to every stored adjustment, claims batch by batch, through the
     same set-based path as ingest.
 
     A changed result (any field but the version) moves the old one to
-    ``classification_history``; an unchanged one only gets the new version stamp.
+    ``classification_history``; an unchanged one only gets the new version stamp. The
+    open cases of each batch's claims are re-routed in the same transaction
+    (:func:`denialops.work.reroute.reroute_open_cases`, audited as ``actor``).
     """
+    from denialops.work.reroute import reroute_open_cases  # work builds on classify
+
     ruleset = rules_in_force(engine, rules or default_rules())  # + the database's overrides
     summary = ClassifySummary(ruleset_version=ruleset.version)
     last_id = 0
@@ -568,8 +589,14 @@ def reclassify(
             )
             if not ids:
                 break
-            last_id = ids[-1]
             summary.add(classify_claims(conn, ids, ruleset, keep_history=True))
+            routed = reroute_open_cases(
+                conn, last_id + 1, ids[-1], actor=actor, ruleset_version=ruleset.version
+            )
+            summary.cases_rerouted += routed.cases_rerouted
+            summary.owners_kept += routed.owners_kept
+            summary.cases_no_longer_denied += routed.no_longer_denied
+            last_id = ids[-1]
     return summary
 
 

@@ -16,12 +16,14 @@ from sqlalchemy import Engine
 from denialops.commands.common import (
     DbOption,
     JsonOption,
+    UserOption,
     db_url,
     fail,
     migrated_database,
     open_engine,
     print_json,
     user_errors,
+    who,
 )
 from denialops.money import fmt
 
@@ -243,24 +245,36 @@ def rules_coverage(
 
 
 def reclassify_command(
-    db: DbOption = None, rules: RulesOption = None, json_output: JsonOption = False
+    db: DbOption = None,
+    rules: RulesOption = None,
+    json_output: JsonOption = False,
+    user: UserOption = None,
 ) -> None:
-    """Re-apply the rules to every stored adjustment; replaced results go to history."""
+    """Re-apply the rules to every stored adjustment; replaced results go to history.
+
+    Open cases follow: their category, family, owner (unless set by hand) and next
+    action are re-derived, each change audited under --user."""
     from denialops.classify import load_rules
     from denialops.classify.apply import reclassify
 
     with user_errors():
         ruleset = load_rules(rules)
         with _database(db) as engine:
-            summary = reclassify(engine, ruleset)
+            summary = reclassify(engine, ruleset, actor=who(user))
     if json_output:
         print_json(summary.to_json())
         return
     typer.echo(
         f"rules {summary.ruleset_version}: {summary.examined} adjustments examined, "
         f"{summary.changed} changed ({summary.history_rows} earlier results kept in history), "
-        f"{summary.claims_updated} claims updated"
+        f"{summary.claims_updated} claims updated, {summary.cases_rerouted} open cases "
+        f"re-routed ({summary.owners_kept} kept the owner set by hand)"
     )
+    if summary.cases_no_longer_denied:
+        typer.echo(
+            f"{summary.cases_no_longer_denied} open cases no longer carry a denial under "
+            "these rules: review and close them"
+        )
     for move, count in sorted(summary.moves.items(), key=lambda item: -item[1]):
         typer.echo(f"  {count:>8}  {move}")
 

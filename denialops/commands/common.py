@@ -3,6 +3,7 @@ error reporting."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -33,6 +34,28 @@ DB_HELP = (
 DbOption = Annotated[str | None, typer.Option("--db", help=DB_HELP, show_default=False)]
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def who(user: str | None) -> str:
+    """--user, else $DENIALOPS_USER (typer reads it), else the OS login name."""
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+UserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--user",
+        envvar="DENIALOPS_USER",
+        help="Who is acting (recorded in the audit trail). Default: $DENIALOPS_USER, "
+        "else your login name.",
+        show_default=False,
+    ),
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 

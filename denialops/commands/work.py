@@ -8,7 +8,6 @@ the login name); that name goes into the audit trail.
 from __future__ import annotations
 
 import csv
-import getpass
 import sys
 from contextlib import AbstractContextManager
 from datetime import date
@@ -21,11 +20,13 @@ import typer
 from denialops.commands.common import (
     DbOption,
     JsonOption,
+    UserOption,
     fail,
     open_engine,
     print_json,
     user_errors,
 )
+from denialops.commands.common import who as _who
 from denialops.money import fmt
 
 if TYPE_CHECKING:
@@ -34,26 +35,6 @@ if TYPE_CHECKING:
     from denialops.work.cases import Case
 
 
-def _who(user: str | None) -> str:
-    """--user, else $DENIALOPS_USER (typer reads it), else the OS login name."""
-    if user:
-        return user
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-UserOption = Annotated[
-    str | None,
-    typer.Option(
-        "--user",
-        envvar="DENIALOPS_USER",
-        help="Who is acting (recorded in the audit trail). Default: $DENIALOPS_USER, "
-        "else your login name.",
-        show_default=False,
-    ),
-]
 VersionOption = Annotated[
     int | None,
     typer.Option(

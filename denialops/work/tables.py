@@ -3,11 +3,12 @@
 One ``denial_case`` row per denied claim (``case`` is an SQL keyword, hence the prefix),
 and one of kind ``underpayment`` per claim paid below the fee schedule (``kind``).
 What a case is about stays linked, not copied: ``claim_id`` points at the claim row and
-``case_adjustment`` at every denied adjustment with the classification it had when the
-case opened. ``case_event`` is the append-only audit trail (one row per changed field;
-the migration adds triggers that refuse UPDATE and DELETE on it). ``appeal`` has one row
-per appeal level submitted, with its decision and recovered dollars, which is what the
-appeal KPIs read. ``version`` on ``denial_case`` is the optimistic lock.
+``case_adjustment`` at every denied adjustment with its classification (re-applied
+rules update open cases: :mod:`denialops.work.reroute`). ``case_event`` is the
+append-only audit trail (one row per changed field; the migration adds triggers that
+refuse UPDATE and DELETE on it). ``appeal`` has one row per appeal level submitted, with
+its decision and recovered dollars, which is what the appeal KPIs read. ``version`` on
+``denial_case`` is the optimistic lock.
 """
 
 from __future__ import annotations
@@ -155,7 +156,8 @@ class CaseSearch(Base):
 
 
 class CaseAdjustment(Base):
-    """A denied adjustment of the case's claim, with its classification at opening."""
+    """A denied adjustment of the case's claim, with its classification (kept current
+    while the case is open: :mod:`denialops.work.reroute`)."""
 
     __tablename__ = "case_adjustment"
     __table_args__ = (

@@ -7,6 +7,7 @@ import html
 import re
 
 from denialops.classify.overrides import list_overrides
+from denialops.work import events
 from tests.web.conftest import Browser, WebDb, quarantine_broken, repaired_835
 
 
@@ -111,11 +112,20 @@ def test_rule_overrides_are_edited_in_the_browser_with_history_and_reclassify(
     case_id = web_db.case_ids[1]  # a PAYER1 CO-50 case
     before = viewer.client.get(f"/api/v1/cases/{case_id}").json()
     assert before["lines"][0]["adjustments"][0]["category"] == "medical_necessity"
+    assert before["case"]["category"] == "medical_necessity"
     done = manager.client.post("/rules/reclassify", data={"csrf_token": manager.csrf})
     assert done.status_code == 200 and 'id="reclassified"' in done.text
+    rerouted = re.search(r'id="reclassified-cases">(\d+)<', done.text)
+    assert rerouted and int(rerouted.group(1)) >= 1
     after = viewer.client.get(f"/api/v1/cases/{case_id}").json()
     adjustment = after["lines"][0]["adjustments"][0]
     assert (adjustment["category"], adjustment["rule_id"]) == ("documentation", override.rule_id)
+    # the open case follows (the queue routes by it), audited under the manager
+    assert after["case"]["category"] == "documentation"
+    assert after["case"]["version"] == before["case"]["version"] + 1
+    assert ("reclassify", "manager1", "category") in {
+        (e.action, e.actor, e.field) for e in events(web_db.engine, case_id)
+    }
     tested = viewer.client.get(
         "/api/v1/rules/test", params={"carc": "50", "group": "CO", "payer": "PAYER1"}
     ).json()

@@ -175,7 +175,7 @@ def _delete(engine: Any, actor: Actor, override_id: int, version: int | None) ->
 
 
 async def _reclassify(request: Request, engine: Any, actor: Actor) -> dict[str, Any]:
-    summary = await run_in_threadpool(reclassify, engine)
+    summary = await run_in_threadpool(reclassify, engine, actor=actor.login)
     request.app.state.dashboard.clear()
     result = summary.to_json()
     accounts.record(
@@ -183,7 +183,8 @@ async def _reclassify(request: Request, engine: Any, actor: Actor) -> dict[str, 
         actor.login,
         "reclassify",
         summary.ruleset_version,
-        f"{result['examined']} examined, {result['changed']} changed",
+        f"{result['examined']} examined, {result['changed']} changed, "
+        f"{result['cases_rerouted']} open cases re-routed",
     )
     return result
 
