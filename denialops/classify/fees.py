@@ -69,14 +69,19 @@ class FeeSchedule:
         for fee in self.fees:
             self._index.setdefault((fee.payer, fee.code, fee.modifier), []).append(fee)
 
-    def expected(self, payer: str, code: str, modifier: str, on: date) -> Decimal | None:
-        """The allowed amount in force on ``on``: the exact modifier first, then the row
-        without a modifier; None when the schedule has no row for it."""
+    def fee_for(self, payer: str, code: str, modifier: str, on: date) -> Fee | None:
+        """The row in force on ``on``: the exact modifier first, then the row without a
+        modifier; None when the schedule has no row for it."""
         for mod in dict.fromkeys((modifier.strip().upper(), "")):
             for fee in self._index.get((payer.strip(), code.strip().upper(), mod), []):
                 if fee.in_force(on):
-                    return fee.allowed
+                    return fee
         return None
+
+    def expected(self, payer: str, code: str, modifier: str, on: date) -> Decimal | None:
+        """The allowed amount in force on ``on`` (see :meth:`fee_for`)."""
+        fee = self.fee_for(payer, code, modifier, on)
+        return None if fee is None else fee.allowed
 
 
 def _date(value: str, *, what: str, line: int, source: str) -> date:
@@ -132,38 +137,51 @@ def parse_fee_schedule(content: str, *, source: str = "<fees>") -> FeeSchedule:
     return FeeSchedule(tuple(fees), source)
 
 
-def load_fee_schedule(path: Path) -> FeeSchedule:
+FEE_SOURCE_FILE = "fee_schedule.source"
+"""Next to the installed schedule: the name of the file it was loaded from (what a
+payment-dispute letter cites as the schedule's source)."""
+
+
+def load_fee_schedule(path: Path, *, source: str | None = None) -> FeeSchedule:
     try:
         content = path.read_text("utf-8")
     except OSError as exc:
         raise CodeSetError(f"{path}: cannot read ({exc.strerror})") from None
-    return parse_fee_schedule(content, source=path.name)
+    return parse_fee_schedule(content, source=source or path.name)
 
 
 def install_fee_schedule(path: Path, into: Path | None = None) -> tuple[FeeSchedule, Path]:
-    """Check a fee schedule and copy it to the user code folder (where the check finds it)."""
+    """Check a fee schedule and copy it to the user code folder (where the check finds
+    it), noting the name of the file it came from."""
     schedule = load_fee_schedule(path)
     folder = into or user_codes_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / FEE_FILE
+    (folder / FEE_SOURCE_FILE).write_text(path.name, encoding="utf-8")
     target.write_text(path.read_text("utf-8"), encoding="utf-8")
     return schedule, target
 
 
 def installed_fee_schedule(folder: Path | None = None) -> FeeSchedule | None:
     """The schedule ``refdata load-fees`` installed (None when there is none), read once
-    per version of the file (ingest asks for it batch after batch)."""
-    path = (folder or user_codes_dir()) / FEE_FILE
+    per version of the file (ingest asks for it batch after batch); its ``source`` is
+    the name of the file it was loaded from."""
+    base = folder or user_codes_dir()
+    path = base / FEE_FILE
     try:
         stamp = path.stat()
     except OSError:
         return None
-    return _read_cached(path, stamp.st_mtime_ns, stamp.st_size)
+    try:
+        source = (base / FEE_SOURCE_FILE).read_text("utf-8").strip() or None
+    except OSError:
+        source = None  # installed before the name was kept
+    return _read_cached(path, stamp.st_mtime_ns, stamp.st_size, source)
 
 
 @lru_cache(maxsize=4)
-def _read_cached(path: Path, _mtime: int, _size: int) -> FeeSchedule:
-    return load_fee_schedule(path)
+def _read_cached(path: Path, _mtime: int, _size: int, source: str | None) -> FeeSchedule:
+    return load_fee_schedule(path, source=source)
 
 
 @dataclass(frozen=True, slots=True)

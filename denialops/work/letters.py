@@ -33,11 +33,13 @@ from jinja2 import meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import Connection, Engine, Table, select
 
+from denialops.classify.fees import check_contractual, installed_fee_schedule
 from denialops.codes import carc, rarc
 from denialops.errors import InputLimitError, TemplateError, WrongDocumentError
 from denialops.files import atomic_output, atomic_path, check_output_path
 from denialops.money import fmt
 from denialops.store import schema
+from denialops.vocabulary import UNDERPAYMENT_CATEGORY, UNDERPAYMENT_KIND
 from denialops.work.cases import (
     Case,
     appeal_t,
@@ -171,6 +173,26 @@ FIELD_SCHEMA: dict[str, tuple[Literal["object", "list", "value"], frozenset[str]
         "object",
         frozenset({"reason", "frequency", "ref_f8", "bill_type", "deadline", "window", "note"}),
     ),
+    "underpayment": (
+        "object",
+        frozenset({"contracted", "allowed", "paid", "variance", "source"}),
+    ),
+    "underpaid_lines": (
+        "list",
+        frozenset(
+            {
+                "seq",
+                "procedure",
+                "modifiers",
+                "service_date",
+                "contracted",
+                "allowed",
+                "paid",
+                "variance",
+                "fee_in_force",
+            }
+        ),
+    ),
     "today": ("value", frozenset()),
 }
 GLOBALS = frozenset({"fill", "money"})
@@ -192,6 +214,7 @@ TEMPLATE_FOR_CATEGORY = {
     "timely_filing": "timely_filing",
     "cob": "cob",
     "duplicate": "duplicate",
+    UNDERPAYMENT_CATEGORY: "payment_dispute",
 }
 GENERAL_TEMPLATE = "general"
 CORRECTED_CLAIM_TEMPLATE = "corrected_claim"
@@ -366,6 +389,8 @@ def load_template(name: str, user_dir: Path | None = None) -> LoadedTemplate:
 
 
 def template_for(category: str | None) -> str:
+    """The template a case's letter uses unless one is named (the CLI and the web both
+    ask here): by category; an underpayment case's is the payment dispute."""
     return TEMPLATE_FOR_CATEGORY.get(category or "", GENERAL_TEMPLATE)
 
 
@@ -437,6 +462,8 @@ def render_letter(
     context.setdefault("enclosures", [])
     context.setdefault("corrections", [])
     context.setdefault("resubmission", {})
+    context.setdefault("underpayment", {})
+    context.setdefault("underpaid_lines", [])
     absent = sorted(set(FIELD_SCHEMA) - set(context))
     if absent:
         raise TemplateError(f"letter facts lack {', '.join(absent)}")
@@ -701,6 +728,11 @@ def case_facts(
         denied = conn.execute(
             select(case_adj_t).where(case_adj_t.c.case_id == case_id).order_by(case_adj_t.c.id)
         ).all()
+        underpayment, underpaid_lines = (
+            _underpayment_facts(conn, case, lines, denied)
+            if case.kind == UNDERPAYMENT_KIND
+            else ({}, [])
+        )
     line_by_id = {line.id: line for line in lines}
     codes = []
     for adj in denied:
@@ -826,13 +858,13 @@ def case_facts(
         },
         "denial_codes": codes,
         "remarks": remarks,
+        "underpayment": underpayment,
+        "underpaid_lines": underpaid_lines,
         "lines": [
             {
                 "seq": ln.seq,
                 "procedure": ln.code,
-                "modifiers": " ".join(
-                    m for m in (ln.modifier1, ln.modifier2, ln.modifier3, ln.modifier4) if m
-                ),
+                "modifiers": _modifiers(ln),
                 "service_date": ln.service_date,
                 "billed": ln.charge,
                 "paid": ln.paid,
@@ -842,6 +874,73 @@ def case_facts(
         ],
         "today": today(),
     }
+
+
+def _modifiers(line: Any) -> str:
+    found = (line.modifier1, line.modifier2, line.modifier3, line.modifier4)
+    return " ".join(m for m in found if m)
+
+
+def _underpayment_facts(
+    conn: Connection, case: Case, lines: Sequence[Any], linked: Sequence[Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What a payment dispute states: per underpaid line (the lines the case links) the
+    contracted amount and the fee schedule row in force on the date of service, what the
+    payer allowed and paid, and the variance; in total, the case's expected payment and
+    shortfall. The lines are checked again against the installed schedule; a line it no
+    longer shows underpaid (the schedule was replaced or removed) prints without its
+    amounts and the letter asks for the contract's figures instead."""
+    schedule = installed_fee_schedule()
+    line_ids = {a.service_line_id for a in linked if a.service_line_id is not None}
+    found = {
+        u.service_line_id: u
+        for u in (check_contractual(conn, schedule, [case.claim_id]).underpaid if schedule else [])
+    }
+    rows: list[dict[str, Any]] = []
+    for line in lines:
+        if line.id not in line_ids:
+            continue
+        under = found.get(line.id)
+        fee = (
+            schedule.fee_for(case.payer_id, line.code, line.modifier1 or "", under.service_date)
+            if schedule is not None and under is not None and under.service_date is not None
+            else None
+        )
+        rows.append(
+            {
+                "seq": line.seq,
+                "procedure": line.code,
+                "modifiers": _modifiers(line),
+                "service_date": line.service_date,
+                "contracted": under.expected if under else None,
+                "allowed": under.allowed if under else None,
+                "paid": line.paid,
+                "variance": under.shortfall if under else None,
+                "fee_in_force": _describe_fee(fee, schedule.source if schedule else ""),
+            }
+        )
+    contracted = case.expected_payment if case.expected_payment is not None else Decimal("0")
+    return (
+        {
+            "contracted": contracted,
+            "allowed": contracted - case.at_risk,
+            "paid": sum((line.paid for line in lines if line.id in line_ids), Decimal("0")),
+            "variance": case.at_risk,
+            "source": schedule.source if schedule is not None and found else "",
+        },
+        rows,
+    )
+
+
+def _describe_fee(fee: Any, source: str) -> str:
+    if fee is None:
+        return ""
+    modifier = f" modifier {fee.modifier}" if fee.modifier else ""
+    until = f" to {fee.end.isoformat()}" if fee.end else ""
+    return (
+        f"{source}: {fee.code}{modifier} at {_money(fee.allowed)}, "
+        f"effective {fee.start.isoformat()}{until}"
+    )
 
 
 def _appeal_in_view(engine_or_conn: Engine | Connection, case: Case) -> tuple[int, date | None]:

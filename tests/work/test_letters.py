@@ -9,15 +9,21 @@ from pathlib import Path
 import docx
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from typer.testing import CliRunner
 
+from denialops import codes
+from denialops.classify.fees import FEE_FILE, install_fee_schedule
+from denialops.cli import app
 from denialops.errors import OutputError, TemplateError
 from denialops.store.db import make_engine
 from denialops.store.migrate import upgrade
+from denialops.vocabulary import UNDERPAYMENT_CATEGORY, UNDERPAYMENT_KIND
 from denialops.work.letters import (
     FILL_MARK,
     TEMPLATE_FOR_CATEGORY,
     Letter,
+    appeal_letter_for_case,
     case_facts,
     check_template_source,
     load_template,
@@ -29,6 +35,7 @@ from denialops.work.letters import (
     write_letter,
     write_pdf,
 )
+from denialops.work.store import case_t
 from tests.work.builders import claim, ingest, remittance
 
 REQUIRED = {
@@ -267,3 +274,65 @@ def test_letters_are_written_atomically_and_bad_outputs_are_one_line(
         write_docx(letter, out)
     assert out.read_bytes() == b"the earlier letter"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["letter.docx"]
+
+
+UNDERPAID_SCHEDULE = """payer,code,modifier,allowed,effective_from,effective_to
+PAYER1,99214,,80.00,2026-01-01,2026-12-31
+"""
+
+
+def test_an_underpayment_case_gets_the_payment_dispute_letter(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(codes.CODES_DIR_ENV, str(tmp_path / "codes"))
+    source = tmp_path / "acme-2026-rates.csv"
+    source.write_text(UNDERPAID_SCHEDULE, "utf-8")
+    install_fee_schedule(source)
+    # allowed 70 (charge 100 - CO-45 30) against a contracted 80: 10 short
+    adjustments = [("CO", "45", "30"), ("PR", "2", "14")]
+    under = claim("UP-1", charge="100", paid="56", adjustments=adjustments)
+    ingest(engine, remittance([under], payment_date=date(2026, 2, 1)))
+    with engine.connect() as conn:
+        (case_id,) = conn.execute(
+            select(case_t.c.id).where(case_t.c.kind == UNDERPAYMENT_KIND)
+        ).scalars()
+    assert template_for(UNDERPAYMENT_CATEGORY) == "payment_dispute"
+
+    # chosen without being named, by the function the CLI and the web call
+    draft = appeal_letter_for_case(engine, case_id, final=False, user_dir=tmp_path / "none")
+    assert draft.template == "payment_dispute"
+    assert draft.missing == ["contract_reference", "signer"]
+    letter = appeal_letter_for_case(
+        engine, case_id, fills=_all_fills(draft.text), user_dir=tmp_path / "none"
+    )
+    text = " ".join(letter.text.split())
+    for fact in (
+        "Payment dispute: claim paid below the contracted rate",
+        "Contracted amount: $80.00",
+        "Allowed by you: $70.00; paid: $56.00",
+        "Variance (contracted less allowed): $10.00",
+        "Line 1 99214 25, 2026-01-05: contracted $80.00, allowed $70.00, paid $56.00, "
+        "variance $10.00",
+        "our fee schedule for your plan (acme-2026-rates.csv)",
+        "Line 1: acme-2026-rates.csv: 99214 at $80.00, effective 2026-01-01 to 2026-12-31",
+        "reprocess the claim at the contracted rate and pay the variance of $10.00",
+        "CO-45",
+        "filled contract_reference",
+    ):
+        assert fact in text, f"{fact!r} missing from the payment dispute"
+
+    # the schedule removed since: the letter asks for the figures instead of inventing them
+    (tmp_path / "codes" / FEE_FILE).unlink()
+    gone = appeal_letter_for_case(engine, case_id, final=False, user_dir=tmp_path / "none")
+    assert gone.missing == ["fee_schedule", "contract_reference", "signer"]
+    assert "Line 1 99214 25, 2026-01-05: paid $56.00" in gone.text
+    assert "Contracted amount: $80.00" in gone.text  # the case's own figures stay
+
+    # the CLI writes it too, with no --template
+    url = engine.url.render_as_string(hide_password=False)
+    out = tmp_path / "dispute.docx"
+    result = CliRunner().invoke(
+        app, ["appeal", "letter", str(case_id), "--out", str(out), "--draft", "--db", url]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Payment dispute" in " ".join(p.text for p in docx.Document(str(out)).paragraphs)
