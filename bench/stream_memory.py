@@ -17,7 +17,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -27,22 +26,11 @@ sys.path.insert(0, str(ROOT.parent))
 from denialops.pipeline import IngestOptions, ingest_paths  # noqa: E402
 from denialops.store.db import make_engine  # noqa: E402
 from denialops.store.migrate import upgrade  # noqa: E402
-from denialops.synth import SynthConfig, write_files  # noqa: E402
+from denialops.synth import write_one_set  # noqa: E402
 
 
 def one_set(claims: int) -> Path:
-    folder = ROOT / "data" / f"one-set-{claims}"
-    found = sorted(folder.glob("*.835"))
-    if found:
-        return found[0]
-    config = SynthConfig(
-        seed=5,
-        claims=claims,
-        claims_per_payment=(claims, claims),
-        start=date(2026, 1, 1),
-        end=date(2026, 3, 31),
-    )
-    return write_files(folder, config, claims_per_file=2 * claims)[0]
+    return write_one_set(ROOT / "data" / f"one-set-{claims}", claims)
 
 
 def main() -> None:

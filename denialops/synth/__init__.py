@@ -2,9 +2,9 @@
 
 ``generate(SynthConfig(seed=7, claims=2000))`` yields plausible, exactly balanced
 :class:`~denialops.x12.remittance.Remittance` records lazily; ``write_files`` writes
-them as .835 files; ``generate_followups`` answers earlier denials with later
-remittances. The payers, procedures and denial scenarios live in
-:mod:`denialops.synth.catalog`.
+them as .835 files (``write_one_set``: one transaction set of N claims);
+``generate_followups`` answers earlier denials with later remittances. The payers,
+procedures and denial scenarios live in :mod:`denialops.synth.catalog`.
 """
 
 from denialops.synth.catalog import (
@@ -22,6 +22,7 @@ from denialops.synth.generate import (
     generate_followups,
     generate_with_meta,
     write_files,
+    write_one_set,
 )
 
 __all__ = [
@@ -37,4 +38,5 @@ __all__ = [
     "generate_followups",
     "generate_with_meta",
     "write_files",
+    "write_one_set",
 ]

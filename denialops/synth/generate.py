@@ -1083,6 +1083,24 @@ def write_files(
     return paths
 
 
+def write_one_set(folder: Path, claims: int, *, seed: int = 5) -> Path:
+    """A file holding a single transaction set (one payment) of ``claims`` claims, dated
+    in the first quarter of 2026: what the streamed-ingest tests and the memory benchmark
+    read. Cached: when ``folder`` already holds an .835 file, that file is returned."""
+    found = sorted(folder.glob("*.835"))
+    if found:
+        return found[0]
+    config = SynthConfig(
+        seed=seed,
+        claims=claims,
+        claims_per_payment=(claims, claims),
+        start=date(2026, 1, 1),
+        end=date(2026, 3, 31),
+    )
+    (path,) = write_files(folder, config, claims_per_file=2 * claims)
+    return path
+
+
 @contextmanager
 def _fewer_gc_passes() -> Iterator[None]:
     """Collect young objects less often while writing: generation allocates millions of

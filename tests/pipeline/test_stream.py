@@ -21,30 +21,13 @@ from sqlalchemy import Connection, Engine, select, text
 from denialops.pipeline import Batch, IngestOptions, Step, ingest_paths
 from denialops.store import schema
 from denialops.store.load import fingerprint
-from denialops.synth import SynthConfig, write_files
+from denialops.synth import write_one_set
 from denialops.x12 import ProviderAdjustment, Remittance, read_835
 from tests.store.factories import claim, remittance
 from tests.store.helpers import row_counts, write_835_file
 
 HELD = IngestOptions(stream_claims=1_000_000)  # never streams: the reference
 STREAMED = IngestOptions(stream_claims=7)
-
-
-def _one_set(folder: Path, claims: int, **config: Any) -> Path:
-    """A synthetic 835 holding one transaction set of ``claims`` claims (cached per size)."""
-    found = sorted(folder.glob("*.835"))
-    if found:
-        return found[0]
-    settings = SynthConfig(
-        seed=5,
-        claims=claims,
-        claims_per_payment=(claims, claims),
-        start=date(2026, 1, 1),
-        end=date(2026, 3, 31),
-        **config,
-    )
-    (path,) = write_files(folder, settings, claims_per_file=2 * claims)
-    return path
 
 
 @pytest.fixture
@@ -192,9 +175,9 @@ def test_memory_grows_with_a_set_by_a_small_multiple_of_its_size(
     """Two single-set files, one three times the other: the extra memory the larger one
     takes is under three times its extra bytes, plus the bounded caches (holding the
     set's records took ~20x: 7.6 MB more here)."""
-    small = _one_set(tmp_path_factory.mktemp("small"), 400)
-    large = _one_set(tmp_path_factory.mktemp("large"), 1200)
-    _peak(engine, _one_set(tmp_path_factory.mktemp("warm"), 20))  # imports, caches
+    small = write_one_set(tmp_path_factory.mktemp("small"), 400)
+    large = write_one_set(tmp_path_factory.mktemp("large"), 1200)
+    _peak(engine, write_one_set(tmp_path_factory.mktemp("warm"), 20))  # imports, caches
     small_peak, large_peak = _peak(engine, small), _peak(engine, large)
     extra = large.stat().st_size - small.stat().st_size
     caches = 1 << 20  # the reader's bounded caches (4,096 amounts and dates) fill meanwhile
@@ -205,8 +188,8 @@ def test_memory_grows_with_a_set_by_a_small_multiple_of_its_size(
 def test_a_100000_claim_set_ingests_in_three_times_its_size(
     engine: Engine, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    path = _one_set(tmp_path_factory.mktemp("huge"), 100_000)
-    _peak(engine, _one_set(tmp_path_factory.mktemp("warm"), 20))
+    path = write_one_set(tmp_path_factory.mktemp("huge"), 100_000)
+    _peak(engine, write_one_set(tmp_path_factory.mktemp("warm"), 20))
     peak = _peak(engine, path)
     assert peak < 3 * path.stat().st_size, f"peak {peak:,} bytes for {path.stat().st_size:,}"
     with engine.connect() as conn:

@@ -24,6 +24,7 @@ from denialops.synth import (
     generate,
     generate_followups,
     write_files,
+    write_one_set,
 )
 from denialops.synth.catalog import LAST_NAMES, PAYERS_BY_KEY
 from denialops.x12 import check_balance, parse_835, read_835
@@ -294,3 +295,13 @@ def test_memory_stays_flat_whatever_the_volume() -> None:
 
     small, large = retained_after(10_000), retained_after(30_000)
     assert large < small * 1.1, (small, large)
+
+
+def test_one_set_holds_every_claim_in_one_transaction_set_and_is_cached(tmp_path: Path) -> None:
+    path = write_one_set(tmp_path / "one", 40)
+    (only,) = [r for r in read_835(path) if isinstance(r, Remittance)]
+    assert len(only.claims) == 40
+    assert check_balance(only) == []
+    stamp = path.stat().st_mtime_ns
+    assert write_one_set(tmp_path / "one", 40) == path  # the folder's file, not rewritten
+    assert path.stat().st_mtime_ns == stamp
