@@ -22,6 +22,7 @@ from typing import TextIO
 
 from denialops.errors import X12SyntaxError
 from denialops.money import x12_amount
+from denialops.x12.interchange import InterchangeEnvelope
 from denialops.x12.remittance import (
     Adjustment,
     Claim,
@@ -268,7 +269,7 @@ class _Writer:
 
     # -- the transaction set ---------------------------------------------------------
     def remittance(self, rem: Remittance, st_control: str, implementation: str) -> None:
-        self.add(["ST", "835", st_control, implementation])
+        self.add(InterchangeEnvelope.st("835", st_control, implementation))
         pay = rem.payment
         bank = list(pay.elements)
         if pay.payment_date is not None and len(bank) < 10:
@@ -409,23 +410,6 @@ def _plb_segments(
     return result
 
 
-def _check_delimiters(element: str, component: str, repetition: str, segment: str) -> None:
-    chars = [element, component, repetition, segment]
-    for char in chars:
-        if len(char) != 1:
-            raise ValueError(f"a delimiter must be one character, got {char!r}")
-        if char.isalnum() or char.isspace():
-            raise ValueError(f"a delimiter cannot be a letter, digit or space, got {char!r}")
-    if len(set(chars)) != 4:
-        raise ValueError("element, component, repetition and segment delimiters must differ")
-
-
-def _isa_field(value: str, width: int, name: str) -> str:
-    if len(value) > width:
-        raise ValueError(f"{name} is longer than {width} characters")
-    return value.ljust(width)
-
-
 def _interchange_stamp(first: Envelope | None, first_rem: Remittance | None) -> tuple[str, str]:
     """ISA09/ISA10 (YYMMDD, HHMM): from the first record, so output is reproducible."""
     if first is not None and len(first.interchange_date) == 6:
@@ -444,46 +428,17 @@ def _interchange_stamp(first: Envelope | None, first_rem: Remittance | None) -> 
 class _Interchange:
     """Streams remittances into one ISA..IEA, opening a GS whenever the group changes."""
 
-    def __init__(
-        self,
-        out: TextIO,
-        *,
-        element: str,
-        component: str,
-        repetition: str,
-        segment: str,
-        line_breaks: bool,
-        sender_qualifier: str,
-        sender_id: str,
-        receiver_qualifier: str,
-        receiver_id: str,
-        interchange_control: int,
-        usage: str,
-    ) -> None:
-        _check_delimiters(element, component, repetition, segment)
-        if not 0 <= interchange_control <= 999_999_999:
-            raise ValueError("interchange_control must fit ISA13 (0..999999999)")
-        if usage not in ("P", "T"):
-            raise ValueError("usage must be P (production) or T (test)")
+    def __init__(self, out: TextIO, envelope: InterchangeEnvelope, *, line_breaks: bool) -> None:
+        self.envelope = envelope
         self.out = out
-        self.element = element
-        self.component = component
-        self.repetition = repetition
-        self.terminator = segment + ("\n" if line_breaks else "")
+        self.element = envelope.element
+        self.component = envelope.component
+        self.repetition = envelope.repetition
+        self.terminator = envelope.segment + ("\n" if line_breaks else "")
         self.line_breaks = line_breaks
-        self.segment_char = segment
-        self.sender = (
-            _isa_field(sender_qualifier, 2, "sender qualifier"),
-            _isa_field(sender_id, 15, "sender_id"),
-        )
-        self.receiver = (
-            _isa_field(receiver_qualifier, 2, "receiver qualifier"),
-            _isa_field(receiver_id, 15, "receiver_id"),
-        )
-        self.sender_id = sender_id
-        self.receiver_id = receiver_id
-        self.control = f"{interchange_control:09d}"
-        self.usage = usage
+        self.segment_char = envelope.segment
+        self.sender_id = envelope.sender_id
+        self.receiver_id = envelope.receiver_id
         self.count = 0  # segments written
         self.groups = 0
         self.group_key: tuple[str, ...] | None = None
@@ -543,27 +498,7 @@ class _Interchange:
     def _open(self, env: Envelope, rem: Remittance) -> None:
         if self.stamp is None:
             self.stamp = _interchange_stamp(env, rem)
-            yymmdd, hhmm = self.stamp
-            isa = [
-                "ISA",
-                "00",
-                " " * 10,
-                "00",
-                " " * 10,
-                *self.sender,
-                *self.receiver,
-                yymmdd,
-                hhmm,
-                self.repetition,
-                "00501",
-                self.control,
-                "0",
-                self.usage,
-                self.component,
-            ]
-            text = self.element.join(isa)
-            if len(text) != 105 or text.count(self.element) != 16 or self.segment_char in text:
-                raise ValueError("ISA identifiers must not contain delimiter characters")
+            text = self.envelope.isa(*self.stamp)
             self.out.write(text + self.terminator)
             self.count += 1
 
@@ -585,20 +520,20 @@ class _Interchange:
             self._close_group()
             self.groups += 1
             self.group_key = key
-            gs = ["GS", key[0], key[1], key[2], key[3], key[4], key[5], "X", key[6]]
-            self._emit([(gs, 0)], self.count + 1)
+            self._emit([(self.envelope.gs(*key), 0)], self.count + 1)
         self.sets_in_group += 1
         body = _Writer(self.component)
         body.remittance(
             rem, env.st_control or f"{self.sets_in_group:04d}", env.implementation or IMPLEMENTATION
         )
         segments = body.segments
-        segments.append((["SE", str(len(segments) + 1), segments[0][0][2]], 0))
+        segments.append((self.envelope.se(len(segments) + 1, segments[0][0][2]), 0))
         self._emit(segments, self.count + 1)
 
     def _close_group(self) -> None:
         if self.group_key is not None:
-            self._emit([(["GE", str(self.sets_in_group), self.group_key[5]], 0)], self.count + 1)
+            ge = self.envelope.ge(self.sets_in_group, self.group_key[5])
+            self._emit([(ge, 0)], self.count + 1)
             self.sets_in_group = 0
 
     def close(self) -> None:
@@ -608,8 +543,7 @@ class _Interchange:
             empty = Remittance(envelope=Envelope(), payment=notice)
             self._open(Envelope(), empty)
         self._close_group()
-        iea = ["IEA", str(self.groups), self.control]
-        self._emit([(iea, 0)], self.count + 1)
+        self._emit([(self.envelope.iea(self.groups), 0)], self.count + 1)
 
 
 def write_835(
@@ -640,13 +574,11 @@ def write_835(
     Raises :class:`~denialops.errors.X12SyntaxError` (naming the segment and element)
     when data contains one of the delimiters, and ValueError for unusable options.
     """
-    writer = _Interchange(
-        out,
+    envelope = InterchangeEnvelope(
         element=element,
         component=component,
         repetition=repetition,
         segment=segment,
-        line_breaks=line_breaks,
         sender_qualifier=sender_qualifier,
         sender_id=sender_id,
         receiver_qualifier=receiver_qualifier,
@@ -654,6 +586,7 @@ def write_835(
         interchange_control=interchange_control,
         usage=usage,
     )
+    writer = _Interchange(out, envelope, line_breaks=line_breaks)
     for rem in remittances:
         writer.write(rem)
     writer.close()

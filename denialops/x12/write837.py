@@ -25,6 +25,7 @@ from denialops.x12.claim837 import (
     Provider,
     SubmittedClaim,
 )
+from denialops.x12.interchange import InterchangeEnvelope
 
 Segments = list[list[str]]
 
@@ -297,12 +298,23 @@ def write_837(
     interchange_control: int = 1,
     usage: str = "P",
 ) -> None:
-    """Write one interchange holding one GS..GE per batch and one ST..SE each."""
-    if len({element, component, repetition, segment}) != 4:
-        raise X12SyntaxError("delimiters must be four different characters", segment_id="ISA")
+    """Write one interchange holding one GS..GE per batch and one ST..SE each.
+
+    Options are checked as the 835 writer checks them
+    (:class:`~denialops.x12.interchange.InterchangeEnvelope`: ValueError); data holding
+    a delimiter raises :class:`~denialops.errors.X12SyntaxError` naming the segment."""
+    envelope = InterchangeEnvelope(
+        element=element,
+        component=component,
+        repetition=repetition,
+        segment=segment,
+        sender_id=sender_id,
+        receiver_id=receiver_id,
+        interchange_control=interchange_control,
+        usage=usage,
+    )
     end = segment + ("\n" if line_breaks else "")
     now = datetime.now(UTC)
-    control = f"{interchange_control:09d}"
 
     def put(elements: list[str]) -> None:
         for value in elements:
@@ -315,30 +327,7 @@ def write_837(
                     )
         out.write(element.join(elements) + end)
 
-    out.write(
-        element.join(
-            [
-                "ISA",
-                "00",
-                " " * 10,
-                "00",
-                " " * 10,
-                "ZZ",
-                f"{sender_id:<15.15}",
-                "ZZ",
-                f"{receiver_id:<15.15}",
-                now.strftime("%y%m%d"),
-                now.strftime("%H%M"),
-                repetition,
-                "00501",
-                control,
-                "0",
-                usage,
-                component,
-            ]
-        )
-        + end
-    )
+    out.write(envelope.isa(now.strftime("%y%m%d"), now.strftime("%H%M")) + end)
     groups = 0
     for number, batch in enumerate(batches, start=1):
         groups += 1
@@ -346,26 +335,24 @@ def write_837(
             INSTITUTIONAL_VERSION if batch.kind == "institutional" else PROFESSIONAL_VERSION
         )
         put(
-            [
-                "GS",
+            envelope.gs(
                 "HC",
                 sender_id,
                 receiver_id,
                 now.strftime("%Y%m%d"),
                 now.strftime("%H%M"),
                 str(number),
-                "X",
                 version,
-            ]
+            )
         )
         st_control = batch.envelope.st_control or f"{number:04d}"
         body = batch_segments(batch, component)
-        put(["ST", "837", st_control, batch.envelope.implementation or version])
+        put(envelope.st("837", st_control, batch.envelope.implementation or version))
         for seg in body:
             put(seg)
-        put(["SE", str(len(body) + 2), st_control])
-        put(["GE", "1", str(number)])
-    put(["IEA", str(groups), control])
+        put(envelope.se(len(body) + 2, st_control))
+        put(envelope.ge(1, str(number)))
+    put(envelope.iea(groups))
 
 
 def format_837(batches: Iterable[ClaimBatch], **options: object) -> str:
