@@ -163,9 +163,12 @@ def _relink_sql(conn: Connection) -> list[str]:
     scope = f"(SELECT case_id FROM {_CHANGES})"
     columns = ("family", "category", "owner")
     return [
-        f"DELETE FROM case_adjustment WHERE case_id IN {scope} AND adjustment_id IN "
-        "(SELECT a.id FROM adjustment a WHERE a.claim_id BETWEEN :first AND :last "
-        f"AND COALESCE(a.is_denial, {false}) = {false})",
+        # driven from the rerouted cases (case_adjustment by case, adjustment by id):
+        # filtering case_adjustment by adjustment id had SQLite scan it (1.4 s a batch)
+        "DELETE FROM case_adjustment WHERE id IN (SELECT x.id FROM "
+        f"{_CHANGES} r JOIN case_adjustment x ON x.case_id = r.case_id "
+        "JOIN adjustment a ON a.id = x.adjustment_id "
+        f"WHERE COALESCE(a.is_denial, {false}) = {false})",
         "INSERT INTO case_adjustment (case_id, adjustment_id, service_line_id, group_code, "
         "reason_code, amount, family, category, owner) "
         "SELECT k.id, a.id, a.service_line_id, a.group_code, a.reason_code, a.amount, "
