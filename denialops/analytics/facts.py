@@ -33,7 +33,6 @@ from denialops.analytics.fact_schema import (
     FACT_SCHEMA_VERSION,
     WORK_FACTS,
 )
-from denialops.store import schema as store_schema
 from denialops.vocabulary import CLOSED_STATES as VOCABULARY_CLOSED_STATES
 from denialops.vocabulary import NOT_ADJUDICATIONS, REVERSAL_STATUS
 
@@ -70,14 +69,10 @@ class _Sql:
         self.conn = conn
         self.sqlite = conn.dialect.name == "sqlite"
         self.true = "1" if self.sqlite else "TRUE"
-        # SQLite money: integer cents once revision 0003 (exact money) is in; REAL before.
-        self.sqlite_cents = hasattr(store_schema, "MoneyType")
 
     def cents(self, expr: str) -> str:
-        if self.sqlite:
-            if self.sqlite_cents:
-                return f"COALESCE({expr}, 0)"
-            return f"COALESCE(CAST(ROUND({expr} * 100) AS INTEGER), 0)"
+        if self.sqlite:  # SQLite money is integer cents (revision 0003, before the facts)
+            return f"COALESCE({expr}, 0)"
         return f"COALESCE(CAST(ROUND({expr} * 100) AS BIGINT), 0)"
 
     def month(self, expr: str) -> str:

@@ -101,7 +101,7 @@ def _fill_other_cells(engine: Engine, copies: int) -> None:
 
     from sqlalchemy import insert, select
 
-    from denialops.analytics.fact_schema import TABLES
+    from denialops.analytics.fact_tables import TABLES
 
     ids = ("claim_id", "adjustment_id", "remittance_id", "service_line_id")
     with engine.begin() as conn:
