@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
-HEAD_REVISION = "0012"
+HEAD_REVISION = "0014"
 """The newest revision in migrations/versions, known without importing Alembic (see the
 module docstring). A new revision must change it: tests/store/test_migrate.py pins it to
 the head Alembic's ``ScriptDirectory`` finds."""
