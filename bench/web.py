@@ -85,6 +85,20 @@ def wait_for(port: int, deadline: float = 60.0) -> None:
     raise RuntimeError("the server did not start")
 
 
+def answered(port: int, deadline: float = 120.0) -> None:
+    """Wait until the application answers (workers import it after the port is bound)."""
+    start = time.monotonic()
+    while time.monotonic() - start < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/static/app.css")
+            if conn.getresponse().status == 200:
+                return
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.5)
+    raise RuntimeError("the application did not answer")
+
+
 def run_target(
     port: int, paths: list[str], token: str, clients: int, seconds: float
 ) -> tuple[list[float], int]:
@@ -169,7 +183,8 @@ def bench(db: str, label: str, clients: int, seconds: float, workers: int = 1) -
     )
     try:
         wait_for(port)
-        time.sleep(2.0 if workers > 1 else 0.0)  # every worker listening
+        answered(port)
+        time.sleep(5.0 if workers > 1 else 0.0)  # the other workers up too
         targets = {
             "baseline /static/app.css": ["/static/app.css"],
             "queue page": ["/queue?include_closed=false"],
