@@ -11,11 +11,12 @@ from fastapi.testclient import TestClient
 
 from denialops.web import app as web_app
 from denialops.web.accounts import create_token
+from denialops.web.config import WebSettings
 from tests.web.conftest import WebDb, login
 
 
 def test_worker_settings_round_trip(monkeypatch: pytest.MonkeyPatch, web_db: WebDb) -> None:
-    settings = web_app.WebSettings(db_url=web_db.url, secure_cookies=False)
+    settings = WebSettings(db_url=web_db.url, secure_cookies=False)
     monkeypatch.setenv(web_app.SETTINGS_ENV, web_app.settings_json(settings))
     worker = web_app.app_from_environment()
     assert worker.state.settings.db_url == web_db.url
