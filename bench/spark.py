@@ -105,7 +105,8 @@ def timed(command: list[str]) -> tuple[float, str]:
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
-    if done.returncode not in (0, 1):  # 1: something quarantined, reported in the output
+    if done.returncode not in (0, 1) or not done.stdout.strip():
+        # 1 with a report: something quarantined; 1 with no report: the command failed
         sys.exit(f"failed ({done.returncode}): {' '.join(command)}\n{done.stderr[-3000:]}")
     return seconds, done.stdout
 

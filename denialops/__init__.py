@@ -143,12 +143,9 @@ __all__ = [
 def __getattr__(name: str) -> _Any:
     if name == "classify":  # the package: denialops.classify.classify("CO", "50")
         return _importlib.import_module("denialops.classify")
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'denialops' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    from denialops._lazy import load
+
+    return load(globals(), __name__, _LAZY, name)
 
 
 def __dir__() -> list[str]:

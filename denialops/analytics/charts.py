@@ -14,12 +14,14 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from denialops.analytics.metrics import KpiReport
-from denialops.analytics.pareto import ParetoResult
-from denialops.analytics.trend import TrendResult
 from denialops.errors import DenialopsError
+
+if TYPE_CHECKING:  # the types only: trend imports numpy (0.2 s), not needed to draw
+    from denialops.analytics.metrics import KpiReport
+    from denialops.analytics.pareto import ParetoResult
+    from denialops.analytics.trend import TrendResult
 
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 Spec = dict[str, Any]

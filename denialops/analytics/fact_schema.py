@@ -4,7 +4,8 @@ Reports read only these tables (``docs/kpis.md``). They are written by
 :func:`denialops.analytics.facts.refresh_facts` in the database and by the Spark job as
 Parquet; both derive their layout from :data:`FACT_TABLES` below:
 
-- :func:`sqlalchemy_table` / the tables registered on ``schema.Base`` (Alembic 0005),
+- the tables registered on ``schema.Base`` (Alembic 0005), in :mod:`.fact_tables` (it
+  imports the ORM models, which a report reading the facts does not need),
 - :func:`arrow_schema` (pyarrow, imported lazily) for Parquet writers and readers,
 - :func:`duckdb_type` for the DuckDB views over a Parquet export.
 
@@ -25,12 +26,7 @@ whose facts were written under another version is rebuilt by the next report (or
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
-
-from sqlalchemy import BigInteger, Column, Date, Index, Integer, SmallInteger, String, Table
-from sqlalchemy.types import TypeEngine
-
-from denialops.store.schema import Base
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -266,36 +262,6 @@ FACT_TABLES: tuple[FactTable, ...] = (
 CLAIM_FACTS = ("fact_claim", "fact_claim_family", "fact_denial")
 WORK_FACTS = ("fact_case", "fact_appeal")
 BY_NAME = {t.name: t for t in (*FACT_TABLES, FACT_CUBE, FACT_META)}
-
-
-def _sa_type(column: FactColumn) -> TypeEngine[Any]:
-    types: dict[str, TypeEngine[Any]] = {
-        "id": BigInteger(),
-        "int": Integer(),
-        "text": String(column.length),
-        "date": Date(),
-        "flag": SmallInteger(),
-        "cents": BigInteger(),
-    }
-    return types[column.kind]
-
-
-def sqlalchemy_table(table: FactTable) -> Table:
-    """The table on ``schema.Base.metadata`` (created by Alembic revision 0005)."""
-    existing = Base.metadata.tables.get(table.name)
-    if existing is not None:
-        return existing
-    columns: list[Column[Any]] = [
-        Column(c.name, _sa_type(c), primary_key=c.name in table.key, autoincrement=False)
-        for c in table.columns
-    ]
-    indexes = [Index(f"ix_{table.name}_{'_'.join(cols)}", *cols) for cols in table.indexes]
-    return Table(table.name, Base.metadata, *columns, *indexes)
-
-
-TABLES: dict[str, Table] = {
-    t.name: sqlalchemy_table(t) for t in (*FACT_TABLES, FACT_CUBE, FACT_META)
-}
 
 
 def arrow_schema(table: FactTable | str) -> pa.Schema:

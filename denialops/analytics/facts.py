@@ -33,7 +33,6 @@ from denialops.analytics.fact_schema import (
     FACT_SCHEMA_VERSION,
     WORK_FACTS,
 )
-from denialops.store import schema as store_schema
 from denialops.vocabulary import CLOSED_STATES as VOCABULARY_CLOSED_STATES
 from denialops.vocabulary import NOT_ADJUDICATIONS, REVERSAL_STATUS
 
@@ -70,14 +69,10 @@ class _Sql:
         self.conn = conn
         self.sqlite = conn.dialect.name == "sqlite"
         self.true = "1" if self.sqlite else "TRUE"
-        # SQLite money: integer cents once revision 0003 (exact money) is in; REAL before.
-        self.sqlite_cents = hasattr(store_schema, "MoneyType")
 
     def cents(self, expr: str) -> str:
-        if self.sqlite:
-            if self.sqlite_cents:
-                return f"COALESCE({expr}, 0)"
-            return f"COALESCE(CAST(ROUND({expr} * 100) AS INTEGER), 0)"
+        if self.sqlite:  # SQLite money is integer cents (revision 0003, before the facts)
+            return f"COALESCE({expr}, 0)"
         return f"COALESCE(CAST(ROUND({expr} * 100) AS BIGINT), 0)"
 
     def month(self, expr: str) -> str:
@@ -110,6 +105,12 @@ class _Sql:
 
     def text(self, expr: str) -> str:
         return f"CAST({expr} AS VARCHAR)" if self.sqlite else f"CAST({expr} AS TEXT)"
+
+    def analyze(self, table: str) -> None:
+        """Give a just-filled temporary table statistics. Without them PostgreSQL takes it
+        for a one-row table and SQLite guesses a million rows, and both then planned the
+        refresh as walks of the fact tables probing the keys (bench/RESULTS.md, "Scale")."""
+        self.conn.execute(text(f"ANALYZE temp.{table}" if self.sqlite else f"ANALYZE {table}"))
 
 
 def _in(values: Iterable[str]) -> str:
@@ -177,6 +178,7 @@ def _load_scope(conn: Connection, sql: _Sql, claim_ids: Iterable[int]) -> int:
             """
         )
     )
+    sql.analyze("tmp_fact_scope")
     (count,) = conn.execute(text("SELECT COUNT(*) FROM tmp_fact_scope")).one()
     return int(count)
 
@@ -212,6 +214,7 @@ def refresh_facts(conn: Connection, claim_ids: Iterable[int] | None) -> RefreshR
         _insert_appeals(conn, sql, scope)
     if not everything:
         _remember_cells(conn, sql, fresh=False)
+        _load_cell_claims(conn, sql)
     _refresh_cube(conn, sql, cells=not everything)
     if everything:
         _set_meta(conn, "schema_version", str(FACT_SCHEMA_VERSION))
@@ -518,11 +521,30 @@ def _remember_cells(conn: Connection, sql: _Sql, *, fresh: bool) -> None:
             f"EXCEPT SELECT {cell} FROM tmp_fact_cells"
         )
     )
+    sql.analyze("tmp_fact_cells")
 
 
-def _in_cells(alias: str) -> str:
-    on = " AND ".join(f"t.{c} = {alias}.{c}" for c in CELL)
-    return f"JOIN (SELECT DISTINCT {', '.join(CELL)} FROM tmp_fact_cells) t ON {on}"
+def _load_cell_claims(conn: Connection, sql: _Sql) -> None:
+    """Fill ``tmp_fact_cell_claims`` with every claim in the remembered cells: the claims
+    whose facts the cube's cells are re-summed from. Found from the cells' days through
+    ``ix_fact_claim_remit_date``; the re-sums then read ``fact_claim``,
+    ``fact_claim_family`` and ``fact_denial`` by claim key. Joined to the cells directly,
+    the re-sums walked the whole of ``fact_claim_family`` and ``fact_denial`` (no cell
+    index) fifteen times a batch, a cost growing with the database, not the batch."""
+    kind = "INTEGER" if sql.sqlite else "BIGINT"
+    conn.execute(
+        text(f"CREATE TEMP TABLE IF NOT EXISTS tmp_fact_cell_claims (claim_id {kind} PRIMARY KEY)")
+    )
+    conn.execute(text("DELETE FROM tmp_fact_cell_claims"))
+    on = " AND ".join(f"f.{c} = t.{c}" for c in CELL)
+    # the cells are distinct (EXCEPT above) and a claim lies in one cell: no duplicates
+    conn.execute(
+        text(
+            "INSERT INTO tmp_fact_cell_claims (claim_id) "
+            f"SELECT f.claim_id FROM tmp_fact_cells t JOIN fact_claim f ON {on}"
+        )
+    )
+    sql.analyze("tmp_fact_cell_claims")
 
 
 def _refresh_cube(conn: Connection, sql: _Sql, *, cells: bool) -> None:
@@ -542,7 +564,7 @@ def _refresh_cube(conn: Connection, sql: _Sql, *, cells: bool) -> None:
     measures = ", ".join(c.name for c in CUBE_MEASURES)
     dims = "payer_id, facility, facility_type, remit_date, month, week"
     fdims = ", ".join(f"f.{d.strip()}" for d in dims.split(","))
-    join = _in_cells("f") if cells else ""
+    join = "JOIN tmp_fact_cell_claims k ON k.claim_id = f.claim_id" if cells else ""
     head = f"INSERT INTO fact_cube (cut, value, family, {dims}, {measures})"
     conn.execute(
         text(

@@ -124,7 +124,6 @@ def emit_kpis(
     """The body of every ``kpis`` command: check the options, call ``compute`` with
     :func:`~denialops.analytics.metrics.compute_kpis`'s keyword arguments (it picks the
     engine: database, DuckDB over Parquet, Spark SQL) and print or write the report."""
-    from denialops.analytics.charts import breakdown_spec, render
     from denialops.analytics.export import (
         report_csv,
         report_json,
@@ -165,7 +164,9 @@ def emit_kpis(
         if output_format != "json":
             for note in report.notes:  # JSON carries them in "notes"
                 typer.echo(f"note: {note}", err=True)
-        if plot is not None:
+        if plot is not None:  # charts only when asked: they are not light to import
+            from denialops.analytics.charts import breakdown_spec, render
+
             render(breakdown_spec(report), plot)
 
 

@@ -29,7 +29,10 @@ DEFAULTS: dict[str, str] = {
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "4",
     "spark.default.parallelism": "4",
-    "spark.driver.memory": "1g",
+    # Local mode runs the executors inside the driver's JVM, and a file travels through it
+    # whole (Spark's binaryFile reader) before it is cut at ST..SE: 1g ran out of heap on
+    # a 142 MB file of a 1,000,000-claim archive. A maximum, not a reservation.
+    "spark.driver.memory": "4g",
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.sources.partitionOverwriteMode": "static",
     "spark.python.worker.reuse": "true",

@@ -145,10 +145,15 @@ class DenialCase(Base):
 class CaseSearch(Base):
     """Search terms of a case, upper-cased: patient control number, payer claim number,
     member id, patient last name and ``LAST FIRST``. The queue's free-text filter is a
-    prefix range over ``term`` (index ``ix_case_search_term``), case-insensitive."""
+    prefix range over ``term`` (index ``ix_case_search_term``), case-insensitive; checked
+    per case by ``ix_case_search_case_term`` (revision 0014) when the queue walks its
+    page order instead (see :mod:`denialops.work.queue`)."""
 
     __tablename__ = "case_search"
-    __table_args__ = (Index("ix_case_search_term", "term", "case_id"),)
+    __table_args__ = (
+        Index("ix_case_search_term", "term", "case_id"),
+        Index("ix_case_search_case_term", "case_id", "term"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("denial_case.id"))

@@ -12,19 +12,21 @@ import time
 from pathlib import Path
 from typing import Any
 
+from alembic import command
+
 from denialops.store import migrate
 
 
 def main() -> None:
     url, revision, marker = sys.argv[1:4]
-    real_upgrade = migrate.command.upgrade
+    real_upgrade = command.upgrade  # migrate imports alembic.command only to upgrade
 
     def upgrade_then_hang(config: Any, target: str) -> None:
         real_upgrade(config, target)
         Path(marker).write_text("migrated, not committed\n")
         time.sleep(600)
 
-    migrate.command.upgrade = upgrade_then_hang  # type: ignore[assignment]
+    command.upgrade = upgrade_then_hang  # type: ignore[assignment]
     migrate.upgrade(url, revision)
 
 
