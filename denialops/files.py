@@ -41,6 +41,16 @@ MAX_YAML_BYTES = 1024 * 1024
 """A YAML input (placeholder fills, a profile file) larger than this is refused."""
 
 
+def cache_key(path: str | os.PathLike[str]) -> tuple[str, int]:
+    """(absolute path, modification time or 0 when missing): the key settings files are
+    cached under. One ``stat`` and no symlink resolution, since pages ask once per row."""
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        mtime = 0
+    return os.path.abspath(path), mtime
+
+
 def check_output_path(path: Path) -> None:
     """One clear :class:`OutputError` when ``path`` cannot be written as a file."""
     if path.is_dir():

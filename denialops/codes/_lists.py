@@ -102,6 +102,11 @@ class CodeList:
             stop_unknown=entry.stop_unknown,
         )
 
+    def text(self, code: str) -> str:
+        """The code's text, "" when unknown: what a screen prints beside a code."""
+        entry = self.entries.get(code.strip().upper())
+        return entry.text if entry is not None else ""
+
     def in_force(self, on: date | None = None) -> list[str]:
         """Codes not expired and already valid on the date (undated codes count)."""
         day = on or today()

@@ -27,6 +27,16 @@ def serve(
             "default for 127.0.0.1). Behind a TLS proxy use --https-only.",
         ),
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes (uvicorn workers). Sessions, CSRF tokens and API tokens "
+            "live in the database, so any worker serves any request; the login rate limit "
+            "is counted per process. 1 for the demo; about one per core in production.",
+        ),
+    ] = 1,
     demo: Annotated[
         bool,
         typer.Option(
@@ -38,10 +48,11 @@ def serve(
 ) -> None:
     """Serve the web application and its JSON API (log in with a user from `denialops user add`)."""
     import logging
+    import os
 
     import uvicorn
 
-    from denialops.web.app import create_app
+    from denialops.web.app import SETTINGS_ENV, create_app, settings_json
     from denialops.web.config import LOOPBACK_HOSTS, for_host
 
     if insecure_http and host not in LOOPBACK_HOSTS:
@@ -59,7 +70,21 @@ def serve(
     if demo:
         typer.echo(f"log in as {DEMO_USER} with the password {DEMO_PASSWORD} (demo data only)")
     # uvicorn's access log prints query strings (a searched patient name); ours does not.
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+        return
+    # Several processes: uvicorn imports the application in each worker (a factory),
+    # with the settings passed through the environment.
+    os.environ[SETTINGS_ENV] = settings_json(settings)
+    uvicorn.run(
+        "denialops.web.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="info",
+    )
 
 
 def _ensure_demo_user(engine: Engine, host: str) -> None:

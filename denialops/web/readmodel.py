@@ -29,7 +29,7 @@ from denialops.work.cases import (
     transaction,
 )
 from denialops.work.detail import case_detail as work_case_detail
-from denialops.work.detail import code_text, json_ready, person_name
+from denialops.work.detail import code_texts, json_ready, person_name
 from denialops.work.queue import QueueFilters, QueueRow, SortKey, as_record
 from denialops.work.queue import queue_page as work_queue_page
 
@@ -96,9 +96,6 @@ def queue_page(
     return WebQueuePage(rows=_enrich(engine, page.rows), next_cursor=page.next_cursor)
 
 
-_code_text = code_text
-
-
 def _short(text: str, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
@@ -108,6 +105,7 @@ def _enrich(engine: Engine, rows: list[QueueRow]) -> list[dict[str, Any]]:
     if not rows:
         return []
     case_ids = [r.case.id for r in rows]
+    text = code_texts()
     with transaction(engine) as conn:
         people = {
             r.id: r
@@ -135,7 +133,7 @@ def _enrich(engine: Engine, rows: list[QueueRow]) -> list[dict[str, Any]]:
             listed = codes.setdefault(adj.case_id, [])
             code = f"{adj.group_code}-{adj.reason_code}"
             if all(c["code"] != code for c in listed):
-                listed.append({"code": code, "text": _short(_code_text("carc", adj.reason_code))})
+                listed.append({"code": code, "text": _short(text("carc", adj.reason_code))})
     out = []
     for row in rows:
         record = plain(as_record(row))

@@ -17,6 +17,8 @@ TEMPLATES_DIR = Path(__file__).with_name("templates")
 STATIC_DIR = Path(__file__).with_name("static")
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+# Templates ship with the package: compiled once, never checked for changes per render.
+templates.env.auto_reload = False
 
 
 def _money(value: object) -> str:

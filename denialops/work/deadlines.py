@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from denialops.errors import DateOutOfRange as DateOutOfRange  # re-exported
 from denialops.errors import InputLimitError
 from denialops.errors import PayerProfileError as PayerProfileError  # re-exported
-from denialops.files import load_yaml
+from denialops.files import cache_key, load_yaml
 from denialops.work.states import CLOSED_STATES
 
 PROFILES_ENV = "DENIALOPS_PAYER_PROFILES"
@@ -233,14 +233,13 @@ def _shift(start: date, *, days: int | None = None, months: int | None = None) -
 
 def load_profiles(path: Path | str | None = None) -> ProfileBook:
     """Read and validate a profile file (default: $DENIALOPS_PAYER_PROFILES or the bundled one)."""
-    chosen = Path(path or os.environ.get(PROFILES_ENV) or DEFAULT_PROFILES)
-    return _load_cached(chosen.resolve(), chosen.stat().st_mtime_ns if chosen.exists() else 0)
+    return _load_cached(*cache_key(path or os.environ.get(PROFILES_ENV) or DEFAULT_PROFILES))
 
 
 @lru_cache(maxsize=8)
-def _load_cached(path: Path, _mtime: int) -> ProfileBook:
+def _load_cached(path: str, _mtime: int) -> ProfileBook:
     try:
-        data = load_yaml(path.read_text(encoding="utf-8"), name=str(path))
+        data = load_yaml(Path(path).read_text(encoding="utf-8"), name=path)
     except OSError as exc:
         raise PayerProfileError(f"{path}: cannot read payer profiles ({exc.strerror})") from None
     except (yaml.YAMLError, InputLimitError) as exc:

@@ -11,13 +11,14 @@ both shells. Reading never writes (the web records the view itself).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
-from denialops.codes import carc, rarc
+from denialops.codes import code_list
 from denialops.money import CENT, fmt
 from denialops.work import states
 from denialops.work.cases import (
@@ -31,13 +32,16 @@ from denialops.work.cases import (
 )
 from denialops.work.deadlines import assessment_record, profile_for
 from denialops.work.documents import case_documents
-from denialops.work.queue import as_record, queue
-from denialops.work.store import adj_t, claim_t, line_t, remit_t
+from denialops.work.queue import as_record, queue_row
+from denialops.work.store import Case, adj_t, claim_t, line_t, remit_t
 
 
 def json_ready(value: Any) -> Any:
     """JSON values: money (two-place Decimals) as "1234.50", other Decimals as text,
     dates as ISO text; dicts, lists and tuples walked."""
+    kind = type(value)
+    if kind is str or kind is int or value is None or kind is bool:
+        return value  # most values of a record: no work
     if isinstance(value, Decimal):
         return fmt(value) if value == value.quantize(CENT) else str(value)
     if isinstance(value, date | datetime):
@@ -51,23 +55,29 @@ def json_ready(value: Any) -> Any:
 
 def code_text(kind: str, code: str) -> str:
     """The CARC (``kind`` "carc") or RARC text of a code, "" when unknown."""
-    info = carc(code) if kind == "carc" else rarc(code)
-    return info.text if info else ""
+    return code_list("carc" if kind == "carc" else "rarc").text(code)
+
+
+def code_texts() -> Callable[[str, str], str]:
+    """:func:`code_text` over the lists in force, looked up once: a page naming many
+    codes checks the user's code files once, not once per code."""
+    lists = {"carc": code_list("carc"), "rarc": code_list("rarc")}
+    return lambda kind, code: lists["carc" if kind == "carc" else "rarc"].text(code)
 
 
 def person_name(last: str, first: str) -> str:
     return ", ".join(part for part in (last, first) if part)
 
 
-def _adjustment(a: Any) -> dict[str, Any]:
+def _adjustment(a: Any, text: Callable[[str, str], str]) -> dict[str, Any]:
     return {
         "id": a.id,
         "service_line_id": a.service_line_id,
         "group_code": a.group_code,
         "reason_code": a.reason_code,
-        "reason_text": code_text("carc", a.reason_code),
+        "reason_text": text("carc", a.reason_code),
         "amount": a.amount,
-        "rarcs": [{"code": c, "text": code_text("rarc", c)} for c in (a.rarcs or [])],
+        "rarcs": [{"code": c, "text": text("rarc", c)} for c in (a.rarcs or [])],
         "is_denial": a.is_denial,
         "family": a.family,
         "category": a.category,
@@ -79,49 +89,60 @@ def _adjustment(a: Any) -> dict[str, Any]:
     }
 
 
-def case_detail(engine: Engine, case_id: int, *, today: date | None = None) -> dict[str, Any]:
-    """Everything about one case (see the module docstring); unknown ids raise StoreError."""
-    case = get_case(engine, case_id)
-    scored = queue(engine, include_closed=True, case_id=case_id, today=today)
-    with transaction(engine) as conn:
-        deadlines = assessment_record(
-            assess_case(conn, case), profile_for(case.payer_id, case.filing_indicator)
+def case_detail(
+    engine_or_conn: Engine | Connection, case_id: int, *, today: date | None = None
+) -> dict[str, Any]:
+    """Everything about one case (see the module docstring); unknown ids raise StoreError.
+
+    One read transaction (one connection) for all of it: a consistent record, and no
+    connection checkout per part."""
+    text = code_texts()
+    with transaction(engine_or_conn) as conn:
+        return _detail(conn, get_case(conn, case_id), text, today)
+
+
+def _detail(
+    conn: Connection, case: Case, text: Callable[[str, str], str], today: date | None
+) -> dict[str, Any]:
+    case_id = case.id
+    deadlines = assessment_record(
+        assess_case(conn, case), profile_for(case.payer_id, case.filing_indicator)
+    )
+    claim = conn.execute(select(claim_t).where(claim_t.c.id == case.claim_id)).one()
+    remit = conn.execute(select(remit_t).where(remit_t.c.id == case.remittance_id)).one()
+    lines = conn.execute(
+        select(line_t).where(line_t.c.claim_id == claim.id).order_by(line_t.c.seq)
+    ).all()
+    adjustments = conn.execute(
+        select(adj_t).where(adj_t.c.claim_id == claim.id).order_by(adj_t.c.id)
+    ).all()
+    history = conn.execute(
+        select(
+            claim_t.c.id,
+            claim_t.c.status,
+            claim_t.c.charge,
+            claim_t.c.paid,
+            claim_t.c.denial_status,
+            claim_t.c.reverses_claim_id,
+            remit_t.c.id.label("remittance_id"),
+            remit_t.c.payment_date,
+            remit_t.c.trace_number,
         )
-        claim = conn.execute(select(claim_t).where(claim_t.c.id == case.claim_id)).one()
-        remit = conn.execute(select(remit_t).where(remit_t.c.id == case.remittance_id)).one()
-        lines = conn.execute(
-            select(line_t).where(line_t.c.claim_id == claim.id).order_by(line_t.c.seq)
-        ).all()
-        adjustments = conn.execute(
-            select(adj_t).where(adj_t.c.claim_id == claim.id).order_by(adj_t.c.id)
-        ).all()
-        history = conn.execute(
-            select(
-                claim_t.c.id,
-                claim_t.c.status,
-                claim_t.c.charge,
-                claim_t.c.paid,
-                claim_t.c.denial_status,
-                claim_t.c.reverses_claim_id,
-                remit_t.c.id.label("remittance_id"),
-                remit_t.c.payment_date,
-                remit_t.c.trace_number,
-            )
-            .join(remit_t, remit_t.c.id == claim_t.c.remittance_id)
-            .where(
-                claim_t.c.patient_control_number == case.patient_control_number,
-                claim_t.c.payer_id == case.payer_id,
-            )
-            .order_by(remit_t.c.payment_date, claim_t.c.id)
-        ).all()
+        .join(remit_t, remit_t.c.id == claim_t.c.remittance_id)
+        .where(
+            claim_t.c.patient_control_number == case.patient_control_number,
+            claim_t.c.payer_id == case.payer_id,
+        )
+        .order_by(remit_t.c.payment_date, claim_t.c.id)
+    ).all()
     by_line: dict[int | None, list[dict[str, Any]]] = {}
     for a in adjustments:
-        by_line.setdefault(a.service_line_id, []).append(_adjustment(a))
+        by_line.setdefault(a.service_line_id, []).append(_adjustment(a, text))
     return {
         "case": {f: getattr(case, f) for f in case.__dataclass_fields__},
-        "priority": as_record(scored[0]) if scored else None,
+        "priority": as_record(queue_row(case, today)),
         "deadlines": deadlines,
-        "denial_codes": case_adjustments(engine, case_id),
+        "denial_codes": case_adjustments(conn, case_id),
         "claim": {
             "patient_control_number": claim.patient_control_number,
             "payer_claim_control_number": claim.payer_claim_control_number,
@@ -136,7 +157,7 @@ def case_detail(engine: Engine, case_id: int, *, today: date | None = None) -> d
             "facility_type": claim.facility_type,
             "drg": claim.drg,
             "remark_codes": [
-                {"code": c, "text": code_text("rarc", c)} for c in (claim.remark_codes or [])
+                {"code": c, "text": text("rarc", c)} for c in (claim.remark_codes or [])
             ],
         },
         "payer": {"id": remit.payer_id, "name": remit.payer_name},
@@ -163,9 +184,9 @@ def case_detail(engine: Engine, case_id: int, *, today: date | None = None) -> d
             for line in lines
         ],
         "remittance_history": [dict(h._mapping) for h in history],
-        "appeals": appeals(engine, case_id),
+        "appeals": appeals(conn, case_id),
         "notes": [
-            {"at": at, "author": who, "text": text} for at, who, text in notes(engine, case_id)
+            {"at": at, "author": who, "text": note} for at, who, note in notes(conn, case_id)
         ],
         "documents": [
             {
@@ -178,7 +199,7 @@ def case_detail(engine: Engine, case_id: int, *, today: date | None = None) -> d
                 "uploaded_at": d.uploaded_at,
                 "enclose": d.enclose,
             }
-            for d in case_documents(engine, case_id)
+            for d in case_documents(conn, case_id)
         ],
         "allowed_moves": list(states.allowed_moves(case.state)),
         "events": [
@@ -192,6 +213,6 @@ def case_detail(engine: Engine, case_id: int, *, today: date | None = None) -> d
                 "remittance_id": e.remittance_id,
                 "note": e.note,
             }
-            for e in events(engine, case_id)
+            for e in events(conn, case_id)
         ],
     }

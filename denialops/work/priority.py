@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from denialops.errors import (
     PrioritySettingsError as PrioritySettingsError,  # re-exported: defined in the one tree
 )
+from denialops.files import cache_key
 from denialops.money import CENT, ZERO
 
 PRIORITY_ENV = "DENIALOPS_PRIORITY"
@@ -106,14 +107,13 @@ class PrioritySettings(BaseModel):
 
 
 def load_settings(path: Path | str | None = None) -> PrioritySettings:
-    chosen = Path(path or os.environ.get(PRIORITY_ENV) or DEFAULT_SETTINGS)
-    return _load_cached(chosen.resolve(), chosen.stat().st_mtime_ns if chosen.exists() else 0)
+    return _load_cached(*cache_key(path or os.environ.get(PRIORITY_ENV) or DEFAULT_SETTINGS))
 
 
 @lru_cache(maxsize=8)
-def _load_cached(path: Path, _mtime: int) -> PrioritySettings:
+def _load_cached(path: str, _mtime: int) -> PrioritySettings:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         return PrioritySettings.model_validate(data)
     except OSError as exc:
         raise PrioritySettingsError(f"{path}: cannot read ({exc.strerror})") from None

@@ -339,6 +339,12 @@ def queue(
             return rows
 
 
+def queue_row(case: Case, today: date | None = None) -> QueueRow:
+    """The queue's row for a case already read (deadline flag, age, explained score), as
+    :func:`queue_page` shows it, without querying again."""
+    return _row(case, today or today_utc(), load_settings(), load_profiles().warn_days)
+
+
 def _row(case: Case, today: date, settings: PrioritySettings, warn_days: int) -> QueueRow:
     deadline = (
         Deadline(case.next_deadline_kind or "", case.next_deadline, "")

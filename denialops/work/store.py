@@ -118,8 +118,17 @@ class Case:
 
     @classmethod
     def from_row(cls, row: Row[Any] | Mapping[str, Any]) -> Case:
-        data = dict(row._mapping if isinstance(row, Row) else row)
-        return cls(**{name: aware(data[name]) for name in _CASE_FIELDS if name in data})
+        data = dict(zip(row._fields, row, strict=True)) if isinstance(row, Row) else row
+        # Only the timestamps can come back naive (SQLite); the queue builds 50 a page.
+        return cls(
+            **{
+                name: data[name].replace(tzinfo=UTC)
+                if name in _TIMESTAMPS and data[name] is not None and data[name].tzinfo is None
+                else data[name]
+                for name in _CASE_FIELDS
+                if name in data
+            }
+        )
 
     @property
     def correctable(self) -> bool:
@@ -129,6 +138,7 @@ class Case:
 
 CASE_COLUMNS = tuple(f.name for f in fields(Case))
 _CASE_FIELDS = CASE_COLUMNS
+_TIMESTAMPS = frozenset({"opened_at", "updated_at", "closed_at"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +154,9 @@ class Event:
     remittance_id: int | None
     source_claim_id: int | None
     note: str | None
+
+
+_EVENT_FIELDS = tuple(f.name for f in fields(Event))
 
 
 def now() -> datetime:
@@ -228,9 +241,11 @@ def events(engine_or_conn: Engine | Connection, case_id: int) -> list[Event]:
     """The audit trail of a case, oldest first."""
     with transaction(engine_or_conn) as conn:
         rows = conn.execute(
-            select(event_t).where(event_t.c.case_id == case_id).order_by(event_t.c.id)
+            select(*(event_t.c[name] for name in _EVENT_FIELDS))
+            .where(event_t.c.case_id == case_id)
+            .order_by(event_t.c.id)
         ).all()
-    return [Event(**{f.name: aware(r._mapping[f.name]) for f in fields(Event)}) for r in rows]
+    return [Event(*(aware(value) for value in r)) for r in rows]
 
 
 def as_text(value: object) -> str | None:
