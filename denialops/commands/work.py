@@ -324,7 +324,10 @@ def case_show(case_id: CaseArg, db: DbOption = None, as_json: JsonOption = False
             f"document {doc['id']}: {doc['filename']} ({doc['media_type']}, "
             f"{doc['size_bytes']} bytes)"
         )
-    typer.echo("audit trail:")
+    access = data["access"]
+    left_out = access["total"] - access["shown"]
+    more = f" ({left_out} older views, downloads and letters not shown)" if left_out else ""
+    typer.echo(f"audit trail:{more}")
     for e in data["events"]:
         change = f"{e['field']}: {e['old']} -> {e['new']}" if e["field"] else ""
         source = f" [remittance {e['remittance_id']}]" if e["remittance_id"] else ""

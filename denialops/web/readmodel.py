@@ -24,12 +24,13 @@ from denialops.work.cases import (
     case_t,
     claim_t,
     event_t,
+    events,
     now,
     remit_t,
     transaction,
 )
 from denialops.work.detail import case_detail as work_case_detail
-from denialops.work.detail import code_texts, json_ready, person_name
+from denialops.work.detail import code_texts, event_record, json_ready, person_name
 from denialops.work.queue import QueueFilters, QueueRow, SortKey, as_record
 from denialops.work.queue import queue_page as work_queue_page
 
@@ -174,6 +175,12 @@ def case_detail(engine: Engine, case_id: int, *, today: date | None = None) -> d
     the record ``case show`` prints too."""
     detail: dict[str, Any] = plain(work_case_detail(engine, case_id, today=today))
     return detail
+
+
+def case_trail(engine: Engine, case_id: int) -> list[dict[str, Any]]:
+    """A case's whole audit trail, oldest first, JSON-ready (the case record shows every
+    change but only the latest views)."""
+    return [json_ready(event_record(e)) for e in events(engine, case_id)]
 
 
 def record_case_access(

@@ -4,7 +4,8 @@
 :func:`case_detail` reads the case, its stored priority, every deadline with the payer
 profile, the codes it was opened with, the claim as the payer sent it (lines,
 adjustments with the CARC/RARC texts, the other remittances of the claim), appeals,
-notes, documents, the allowed moves and the audit trail. Values are Python values
+notes, documents, the allowed moves and the audit trail (every change and the latest
+views: :func:`denialops.work.store.trail`). Values are Python values
 (Decimal, date); :func:`json_ready` turns the record into JSON values, the same way for
 both shells. Reading never writes (the web records the view itself).
 """
@@ -25,7 +26,6 @@ from denialops.work.cases import (
     appeals,
     assess_case,
     case_adjustments,
-    events,
     get_case,
     notes,
     transaction,
@@ -33,7 +33,7 @@ from denialops.work.cases import (
 from denialops.work.deadlines import assessment_record, profile_for
 from denialops.work.documents import case_documents
 from denialops.work.queue import as_record, queue_row
-from denialops.work.store import Case, adj_t, claim_t, line_t, remit_t
+from denialops.work.store import Case, Event, adj_t, claim_t, line_t, remit_t, trail
 
 
 def json_ready(value: Any) -> Any:
@@ -105,6 +105,7 @@ def _detail(
     conn: Connection, case: Case, text: Callable[[str, str], str], today: date | None
 ) -> dict[str, Any]:
     case_id = case.id
+    shown = trail(conn, case_id)
     deadlines = assessment_record(
         assess_case(conn, case), profile_for(case.payer_id, case.filing_indicator)
     )
@@ -202,17 +203,20 @@ def _detail(
             for d in case_documents(conn, case_id)
         ],
         "allowed_moves": list(states.allowed_moves(case.state)),
-        "events": [
-            {
-                "at": e.at,
-                "actor": e.actor,
-                "action": e.action,
-                "field": e.field,
-                "old": e.old_value,
-                "new": e.new_value,
-                "remittance_id": e.remittance_id,
-                "note": e.note,
-            }
-            for e in events(conn, case_id)
-        ],
+        "events": [event_record(e) for e in shown.events],
+        "access": {"total": shown.access_total, "shown": shown.access_shown},
+    }
+
+
+def event_record(e: Event) -> dict[str, Any]:
+    """One audit event as the case record, the full trail and ``case show`` print it."""
+    return {
+        "at": e.at,
+        "actor": e.actor,
+        "action": e.action,
+        "field": e.field,
+        "old": e.old_value,
+        "new": e.new_value,
+        "remittance_id": e.remittance_id,
+        "note": e.note,
     }

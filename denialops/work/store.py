@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Engine, Row, Table, insert, select, update
+from sqlalchemy import Connection, Engine, Row, Table, func, insert, select, update
 
 from denialops.errors import ConflictError, StoreError
 from denialops.store import schema
@@ -246,6 +246,55 @@ def events(engine_or_conn: Engine | Connection, case_id: int) -> list[Event]:
             .order_by(event_t.c.id)
         ).all()
     return [Event(*(aware(value) for value in r)) for r in rows]
+
+
+ACCESS_ACTIONS = ("view", "download", "letter")
+"""Audit actions that record a read of the case (who looked, downloaded, drafted), not a
+change. They are kept for access accounting but can outnumber the changes a
+thousandfold, so a case record shows only the latest of them."""
+
+RECENT_ACCESS = 20
+"""How many of the latest access events a case record shows beside every change."""
+
+
+@dataclass(frozen=True, slots=True)
+class Trail:
+    """A case's audit trail as a case record shows it: every change, and the latest
+    ``RECENT_ACCESS`` access events; ``access_total`` counts all access events."""
+
+    events: list[Event]
+    access_total: int
+
+    @property
+    def access_shown(self) -> int:
+        return sum(1 for e in self.events if e.action in ACCESS_ACTIONS)
+
+
+def trail(
+    engine_or_conn: Engine | Connection, case_id: int, *, recent_access: int = RECENT_ACCESS
+) -> Trail:
+    """Every change of a case and its latest ``recent_access`` reads, oldest first.
+
+    A case page prints its trail and every view of it adds a row, so the whole trail
+    grows without bound with use; :func:`events` still returns all of it."""
+    columns = [event_t.c[name] for name in _EVENT_FIELDS]
+    is_access = event_t.c.action.in_(ACCESS_ACTIONS)
+    of_case = event_t.c.case_id == case_id
+    with transaction(engine_or_conn) as conn:
+        changes = conn.execute(select(*columns).where(of_case, ~is_access)).all()
+        recent = conn.execute(
+            select(*columns).where(of_case, is_access).order_by(event_t.c.id.desc())
+            .limit(recent_access)
+        ).all()  # fmt: skip
+        total = len(recent)
+        if total == recent_access:
+            total = int(
+                conn.execute(
+                    select(func.count()).select_from(event_t).where(of_case, is_access)
+                ).scalar_one()
+            )
+    rows = sorted([*changes, *recent], key=lambda r: r.id)
+    return Trail([Event(*(aware(value) for value in r)) for r in rows], total)
 
 
 def as_text(value: object) -> str | None:

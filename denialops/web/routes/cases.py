@@ -15,8 +15,10 @@ from denialops.web.errors import WebError
 from denialops.web.readmodel import (
     MAX_PAGE,
     case_detail,
+    case_trail,
     plain,
     queue_page,
+    record_case_access,
     record_case_view,
 )
 from denialops.work import add_note, assign, get_case, move, set_owner
@@ -138,6 +140,14 @@ def show_case(case: CaseDep, actor: Viewer, engine: EngineDep) -> dict[str, Any]
     """Everything about a case; the view is written to the case's audit trail."""
     record_case_view(engine, case.id, actor.login)
     return {"ok": True, **case_detail(engine, case.id)}
+
+
+@router.get("/cases/{case_id}/events")
+def show_case_trail(case: CaseDep, actor: Viewer, engine: EngineDep) -> dict[str, Any]:
+    """The case's whole audit trail (the case record shows every change and only the
+    latest views); reading it is written to the trail too."""
+    record_case_access(engine, case.id, actor.login, "view", "audit trail")
+    return {"ok": True, "case_id": case.id, "events": case_trail(engine, case.id)}
 
 
 class MoveIn(BaseModel):

@@ -18,8 +18,10 @@ from denialops.web.permissions import default_owner
 from denialops.web.readmodel import (
     MAX_PAGE,
     case_detail,
+    case_trail,
     query_items,
     queue_page,
+    record_case_access,
     record_case_view,
 )
 from denialops.web.render import render_page
@@ -108,6 +110,15 @@ def case_view(request: Request, case: CaseDep, actor: Viewer, engine: EngineDep)
     record_case_view(engine, case.id, actor.login)
     detail = case_detail(engine, case.id)
     return render_page(request, "case.html", {"d": detail, "owners": OWNERS})
+
+
+@router.get("/cases/{case_id}/trail")
+def case_trail_view(request: Request, case: CaseDep, actor: Viewer, engine: EngineDep) -> Response:
+    """The whole audit trail of a case, every view included."""
+    record_case_access(engine, case.id, actor.login, "view", "audit trail")
+    return render_page(
+        request, "trail.html", {"case_id": case.id, "events": case_trail(engine, case.id)}
+    )
 
 
 def _back(case_id: int) -> Response:
