@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from denialops.money import fmt
 from denialops.web.permissions import Action, allowed
+from denialops.work.store import ACCESS_ACTIONS
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 STATIC_DIR = Path(__file__).with_name("static")
@@ -28,6 +29,8 @@ def _money(value: object) -> str:
 
 
 templates.env.filters["money"] = _money
+# Which audit events are reads (their note says what was read): the timeline partial.
+templates.env.globals["ACCESS_ACTIONS"] = ACCESS_ACTIONS
 
 
 def render_page(

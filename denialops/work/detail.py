@@ -33,7 +33,15 @@ from denialops.work.cases import (
 from denialops.work.deadlines import assessment_record, profile_for
 from denialops.work.documents import case_documents
 from denialops.work.queue import as_record, queue_row
-from denialops.work.store import Case, Event, adj_t, claim_t, line_t, remit_t, trail
+from denialops.work.store import (
+    Case,
+    Event,
+    adj_t,
+    case_claim_rows,
+    claim_t,
+    remit_t,
+    trail,
+)
 
 
 def json_ready(value: Any) -> Any:
@@ -109,11 +117,7 @@ def _detail(
     deadlines = assessment_record(
         assess_case(conn, case), profile_for(case.payer_id, case.filing_indicator)
     )
-    claim = conn.execute(select(claim_t).where(claim_t.c.id == case.claim_id)).one()
-    remit = conn.execute(select(remit_t).where(remit_t.c.id == case.remittance_id)).one()
-    lines = conn.execute(
-        select(line_t).where(line_t.c.claim_id == claim.id).order_by(line_t.c.seq)
-    ).all()
+    claim, remit, lines = case_claim_rows(conn, case)
     adjustments = conn.execute(
         select(adj_t).where(adj_t.c.claim_id == claim.id).order_by(adj_t.c.id)
     ).all()

@@ -26,19 +26,18 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any, Literal, cast
+from typing import IO, Any, Literal
 
 import jinja2
 from jinja2 import meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import Connection, Engine, select
 
 from denialops.classify.fees import check_contractual, installed_fee_schedule
 from denialops.codes import carc, rarc
 from denialops.errors import InputLimitError, TemplateError, WrongDocumentError
 from denialops.files import atomic_output, atomic_path, check_output_path
 from denialops.money import fmt
-from denialops.store import schema
 from denialops.vocabulary import UNDERPAYMENT_CATEGORY, UNDERPAYMENT_KIND
 from denialops.work.cases import (
     Case,
@@ -49,7 +48,6 @@ from denialops.work.cases import (
     compute_deadline,
     get_case,
     last_decision_date,
-    remit_t,
     transaction,
 )
 from denialops.work.corrections import (
@@ -59,6 +57,7 @@ from denialops.work.corrections import (
     corrections_for,
 )
 from denialops.work.deadlines import has_appeal_rights, profile_for
+from denialops.work.store import case_claim_rows, line_t
 
 TEMPLATES_ENV = "DENIALOPS_TEMPLATES_DIR"
 BUILTIN_DIR = Path(__file__).with_name("templates")
@@ -713,18 +712,13 @@ def case_facts(
 
     ``enclosures`` are the names in the packet's index, in order (the letter lists them).
     """
-    line_t = cast(Table, schema.ServiceLine.__table__)
     with transaction(engine_or_conn) as conn:
         previous_decision = last_decision_date(conn, case_id)
         correction = assess_case(
             conn, get_case(conn, case_id), state="in_progress", correctable=True
         )
         case = get_case(conn, case_id)
-        claim = conn.execute(select(claim_t).where(claim_t.c.id == case.claim_id)).one()
-        remit = conn.execute(select(remit_t).where(remit_t.c.id == case.remittance_id)).one()
-        lines = conn.execute(
-            select(line_t).where(line_t.c.claim_id == claim.id).order_by(line_t.c.seq)
-        ).all()
+        claim, remit, lines = case_claim_rows(conn, case)
         denied = conn.execute(
             select(case_adj_t).where(case_adj_t.c.case_id == case_id).order_by(case_adj_t.c.id)
         ).all()
@@ -981,7 +975,6 @@ def document_for_case(engine_or_conn: Engine | Connection, case_id: int) -> Docu
 
 
 def _remark_codes(conn: Connection, claim_id: int) -> list[str]:
-    line_t = cast(Table, schema.ServiceLine.__table__)
     found: list[str] = []
     claim_remarks = conn.execute(
         select(claim_t.c.remark_codes).where(claim_t.c.id == claim_id)

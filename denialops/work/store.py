@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Engine, Row, Table, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, Select, Table, func, insert, select, update
 
 from denialops.errors import ConflictError, StoreError
 from denialops.store import schema
@@ -237,15 +237,33 @@ def case_for_claim(conn: Connection, claim_id: int, kind: str = DENIAL_KIND) -> 
     return None if row is None else Case.from_row(row)
 
 
+def _select_events() -> Select[Any]:
+    """The columns of :class:`Event`, in its field order."""
+    return select(*(event_t.c[name] for name in _EVENT_FIELDS))
+
+
+def _event(row: Row[Any]) -> Event:
+    return Event(*(aware(value) for value in row))
+
+
+def case_claim_rows(conn: Connection, case: Case) -> tuple[Row[Any], Row[Any], list[Row[Any]]]:
+    """The case's claim, its remittance and the claim's service lines in order, as
+    stored: what the case record and the corrected-claim worksheet both print."""
+    claim = conn.execute(select(claim_t).where(claim_t.c.id == case.claim_id)).one()
+    remit = conn.execute(select(remit_t).where(remit_t.c.id == case.remittance_id)).one()
+    lines = conn.execute(
+        select(line_t).where(line_t.c.claim_id == claim.id).order_by(line_t.c.seq)
+    ).all()
+    return claim, remit, list(lines)
+
+
 def events(engine_or_conn: Engine | Connection, case_id: int) -> list[Event]:
     """The audit trail of a case, oldest first."""
     with transaction(engine_or_conn) as conn:
         rows = conn.execute(
-            select(*(event_t.c[name] for name in _EVENT_FIELDS))
-            .where(event_t.c.case_id == case_id)
-            .order_by(event_t.c.id)
+            _select_events().where(event_t.c.case_id == case_id).order_by(event_t.c.id)
         ).all()
-    return [Event(*(aware(value) for value in r)) for r in rows]
+    return [_event(r) for r in rows]
 
 
 ACCESS_ACTIONS = ("view", "download", "letter")
@@ -277,13 +295,12 @@ def trail(
 
     A case page prints its trail and every view of it adds a row, so the whole trail
     grows without bound with use; :func:`events` still returns all of it."""
-    columns = [event_t.c[name] for name in _EVENT_FIELDS]
     is_access = event_t.c.action.in_(ACCESS_ACTIONS)
     of_case = event_t.c.case_id == case_id
     with transaction(engine_or_conn) as conn:
-        changes = conn.execute(select(*columns).where(of_case, ~is_access)).all()
+        changes = conn.execute(_select_events().where(of_case, ~is_access)).all()
         recent = conn.execute(
-            select(*columns).where(of_case, is_access).order_by(event_t.c.id.desc())
+            _select_events().where(of_case, is_access).order_by(event_t.c.id.desc())
             .limit(recent_access)
         ).all()  # fmt: skip
         total = len(recent)
@@ -294,7 +311,7 @@ def trail(
                 ).scalar_one()
             )
     rows = sorted([*changes, *recent], key=lambda r: r.id)
-    return Trail([Event(*(aware(value) for value in r)) for r in rows], total)
+    return Trail([_event(r) for r in rows], total)
 
 
 def as_text(value: object) -> str | None:
